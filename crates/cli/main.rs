@@ -1,0 +1,3 @@
+//! The `distiq` binary: thin glue from the command line to the library crates.
+
+fn main() {}
