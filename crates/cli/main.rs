@@ -1,3 +1,54 @@
 //! The `distiq` binary: thin glue from the command line to the library crates.
+//!
+//! Each subcommand lives in `cmd/`; `app.rs` resolves the config and the
+//! paths every subcommand shares. Errors become exit codes here and only here.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod app;
+mod cmd;
+
+/// distiq: a cost-aware coding agent. Cheap hands, an expensive brain.
+#[derive(Debug, Parser)]
+#[command(name = "distiq", version, about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: app::GlobalArgs,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show or check the resolved configuration.
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCommand),
+    /// List the configured models: tiers, prices and deprecation dates.
+    Models(cmd::models::ModelsArgs),
+    /// Report what model calls cost, per stage, model and day.
+    Stats(cmd::stats::StatsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    app::init_tracing(&cli.global);
+    let result = match cli.command {
+        Command::Config(c) => cmd::config::run(&cli.global, c),
+        Command::Models(a) => cmd::models::run(&cli.global, a),
+        Command::Stats(a) => cmd::stats::run(&cli.global, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // The one place distiq talks to the user about a failure.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::from(app::exit_code(&err))
+        }
+    }
+}
