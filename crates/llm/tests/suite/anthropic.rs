@@ -1,0 +1,1 @@
+//! The anthropic dialect against its fake server. (Being written.)

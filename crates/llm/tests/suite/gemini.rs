@@ -1,0 +1,1 @@
+//! The gemini dialect against its fake server. (Being written.)

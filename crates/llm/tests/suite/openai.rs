@@ -1,0 +1,1 @@
+//! The openai dialect against its fake server. (Being written.)

@@ -1,0 +1,1 @@
+//! Fake anthropic server: wire-format builders. (Being written.)

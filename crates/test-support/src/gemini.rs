@@ -1,0 +1,1 @@
+//! Fake gemini server: wire-format builders. (Being written.)

@@ -1,0 +1,1 @@
+//! Fake openai server: wire-format builders. (Being written.)
