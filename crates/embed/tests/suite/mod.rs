@@ -1,0 +1,27 @@
+mod discovery;
+mod errors;
+mod model;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use distiq_embed::{Embedder, EmbedderPaths};
+
+/// The checkout's `models/`, laid out by `./models/fetch`.
+pub fn models_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+pub fn real_paths() -> EmbedderPaths {
+    EmbedderPaths::in_models_dir(&models_dir())
+}
+
+/// One embedder for the whole test process: loading costs a few hundred ms.
+pub fn embedder() -> &'static Embedder {
+    static EMBEDDER: OnceLock<Embedder> = OnceLock::new();
+    EMBEDDER.get_or_init(|| {
+        Embedder::load(&real_paths()).unwrap_or_else(|error| {
+            panic!("loading the real model failed (has ./models/fetch run?): {error}")
+        })
+    })
+}
