@@ -222,7 +222,7 @@ mod tests {
         let sink = seen.clone();
         let ctx = CallContext {
             on_delta: Some(Arc::new(move |t: &str| {
-                sink.lock().unwrap().push(t.to_owned())
+                sink.lock().unwrap().push(t.to_owned());
             })),
             ..CallContext::default()
         };

@@ -111,10 +111,10 @@ impl Blocks {
             .collect::<Vec<_>>();
         let mut index = 0;
         let mut mark = |block: &mut Value| {
-            if keep.contains(&index) {
-                if let Some(o) = block.as_object_mut() {
-                    o.insert("cache_control".into(), json!({ "type": "ephemeral" }));
-                }
+            if keep.contains(&index)
+                && let Some(o) = block.as_object_mut()
+            {
+                o.insert("cache_control".into(), json!({ "type": "ephemeral" }));
             }
             index += 1;
         };
@@ -198,10 +198,10 @@ fn input_schema(schema: &Value) -> (Value, bool) {
 /// The JSON text of a tool call's input: the object itself, or the wrapped
 /// value.
 pub(crate) fn tool_answer(input: &Value, plan: &ToolPlan) -> String {
-    if plan.wrapped {
-        if let Some(v) = input.get(WRAP_KEY) {
-            return v.to_string();
-        }
+    if plan.wrapped
+        && let Some(v) = input.get(WRAP_KEY)
+    {
+        return v.to_string();
     }
     input.to_string()
 }
