@@ -97,6 +97,17 @@ pub enum Error {
         message: String,
     },
 
+    /// The provider refused the prompt itself and generated nothing
+    /// (Gemini's `promptFeedback.blockReason`). Not retried: the same
+    /// prompt is blocked again.
+    #[error("{provider} blocked the prompt ({reason}) and generated nothing; rephrase the request or leave out the content its safety filter objects to")]
+    PromptBlocked {
+        /// The provider's config name.
+        provider: String,
+        /// The provider's reason, with its message when it gives one.
+        reason: String,
+    },
+
     /// The caller cancelled the call.
     #[error("the call was cancelled")]
     Cancelled,
