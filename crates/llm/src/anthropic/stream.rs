@@ -319,4 +319,26 @@ mod tests {
             other => panic!("{other}"),
         }
     }
+
+    #[tokio::test]
+    async fn an_error_event_that_echoes_the_key_is_redacted() {
+        let key = crate::ApiKey::new("sk-ant-secret-42");
+        let who = Caller {
+            provider: "anthropic",
+            key: Some(&key),
+        };
+        let body = ev(
+            "error",
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded for sk-ant-secret-42"}}"#,
+        );
+        let err = read(reader(&body), who, None, &CallContext::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Status { status: 529, .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("Overloaded for [redacted]") && !text.contains("secret"),
+            "{text}"
+        );
+    }
 }
