@@ -1,0 +1,220 @@
+//! The file shape: one struct of `Option`s per table, refusing unknown keys.
+//!
+//! Every layer (each file, the environment, each `-c` flag) is checked
+//! against these structs on its own, so an error points into the one file or
+//! flag that caused it. The merged table is then read into them once more and
+//! resolved into [`crate::Config`].
+
+use std::collections::BTreeMap;
+
+use distiq_core::{ModelRef, Money, ProviderKind, Stage, Tier};
+use jiff::civil::Date;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    #[serde(default)]
+    pub providers: BTreeMap<String, RawProvider>,
+    #[serde(default)]
+    pub tiers: BTreeMap<Tier, RawTier>,
+    #[serde(default)]
+    pub stages: BTreeMap<Stage, RawStage>,
+    #[serde(default)]
+    pub models: BTreeMap<ModelRef, RawModel>,
+    #[serde(default)]
+    pub budget: RawBudget,
+    #[serde(default)]
+    pub retry: RawRetry,
+    #[serde(default)]
+    pub structured: RawStructured,
+    #[serde(default)]
+    pub timeouts: RawTimeouts,
+    #[serde(default)]
+    pub ledger: RawLedger,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProvider {
+    pub kind: Option<ProviderKind>,
+    pub base_url: Option<String>,
+    pub api_key_env: Option<Vec<String>>,
+    pub api_key_file: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTier {
+    pub model: Option<ModelRef>,
+    #[serde(default, deserialize_with = "date")]
+    pub deprecation: Option<Date>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStage {
+    pub tier: Option<Tier>,
+    pub model: Option<ModelRef>,
+    #[serde(default, deserialize_with = "temperature")]
+    pub temperature: Option<f32>,
+    #[serde(default, deserialize_with = "positive_u32")]
+    pub max_tokens: Option<u32>,
+    pub fallbacks: Option<Vec<ModelRef>>,
+    #[serde(default, deserialize_with = "date")]
+    pub deprecation: Option<Date>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawModel {
+    #[serde(default, deserialize_with = "usd")]
+    pub input: Option<Money>,
+    #[serde(default, deserialize_with = "usd")]
+    pub output: Option<Money>,
+    #[serde(default, deserialize_with = "usd")]
+    pub cached_input: Option<Money>,
+    #[serde(default, deserialize_with = "usd")]
+    pub cache_write: Option<Money>,
+    #[serde(default, deserialize_with = "date")]
+    pub deprecation: Option<Date>,
+    #[serde(default, deserialize_with = "positive_u32")]
+    pub context_window: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBudget {
+    #[serde(default, deserialize_with = "usd")]
+    pub per_task: Option<Money>,
+    #[serde(default, deserialize_with = "usd")]
+    pub per_day: Option<Money>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRetry {
+    #[serde(default, deserialize_with = "positive_u32")]
+    pub max_attempts: Option<u32>,
+    pub initial_delay_ms: Option<u64>,
+    pub max_delay_ms: Option<u64>,
+    pub max_retry_after_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStructured {
+    #[serde(default, deserialize_with = "ladder")]
+    pub max_tokens_ladder: Option<Vec<u32>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTimeouts {
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub connect_secs: Option<u64>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub request_secs: Option<u64>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub stream_idle_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLedger {
+    pub path: Option<String>,
+}
+
+// The readers below go through `toml::Value` so that both a string
+// (`"2026-02-19"`, `"$0.50"`) and TOML's native form (`2026-02-19`, `0.5`)
+// are accepted. Their errors carry the span of the value.
+
+fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+    let expected = "a date written \"YYYY-MM-DD\"";
+    match toml::Value::deserialize(d)? {
+        toml::Value::String(s) => s
+            .trim()
+            .parse::<Date>()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("`{s}` is not {expected}"))),
+        toml::Value::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
+            (Some(day), None, None) => {
+                let built = i16::try_from(day.year).ok().and_then(|y| {
+                    let m = i8::try_from(day.month).ok()?;
+                    let dd = i8::try_from(day.day).ok()?;
+                    Date::new(y, m, dd).ok()
+                });
+                built
+                    .map(Some)
+                    .ok_or_else(|| D::Error::custom(format!("`{dt}` is not {expected}")))
+            }
+            _ => Err(D::Error::custom(format!(
+                "`{dt}` has a time; expected {expected}"
+            ))),
+        },
+        other => Err(D::Error::custom(format!(
+            "expected {expected}, found {}",
+            other.type_str()
+        ))),
+    }
+}
+
+fn usd<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
+    let expected = "a dollar amount such as 0.50";
+    let money = match toml::Value::deserialize(d)? {
+        toml::Value::Float(f) if f.is_finite() && f >= 0.0 => Money::from_usd_f64(f),
+        toml::Value::Integer(i) if i >= 0 => i
+            .checked_mul(1_000_000)
+            .map(Money::from_micros)
+            .ok_or_else(|| D::Error::custom(format!("{i} is too large for {expected}")))?,
+        toml::Value::String(s) => s.parse::<Money>().map_err(D::Error::custom)?,
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected {expected}, found `{other}`"
+            )));
+        }
+    };
+    Ok(Some(money))
+}
+
+fn temperature<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+    let t = f64::deserialize(d)?;
+    if !(0.0..=2.0).contains(&t) {
+        return Err(D::Error::custom(format!(
+            "temperature {t} is outside 0.0 to 2.0"
+        )));
+    }
+    // Temperatures are between 0 and 2: f32 holds them without loss that matters.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(Some(t as f32))
+}
+
+fn positive_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match u32::deserialize(d)? {
+        0 => Err(D::Error::custom("expected a number above 0")),
+        n => Ok(Some(n)),
+    }
+}
+
+fn positive_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match u64::deserialize(d)? {
+        0 => Err(D::Error::custom("expected a number above 0")),
+        n => Ok(Some(n)),
+    }
+}
+
+fn ladder<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u32>>, D::Error> {
+    let steps = Vec::<u32>::deserialize(d)?;
+    if steps.is_empty() || steps.contains(&0) {
+        return Err(D::Error::custom(
+            "the ladder needs at least one max_tokens above 0",
+        ));
+    }
+    if steps.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(D::Error::custom(format!(
+            "each step must give more room than the last, got {steps:?}"
+        )));
+    }
+    Ok(Some(steps))
+}

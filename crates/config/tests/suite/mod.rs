@@ -1,0 +1,5 @@
+mod check;
+mod errors;
+mod layers;
+mod route;
+mod util;
