@@ -314,6 +314,10 @@ mod tests {
         let body = request_body(&req(), &openai, JsonMode::Schema);
         assert_eq!(body["max_completion_tokens"], 1000);
         assert!(body.get("max_tokens").is_none(), "{body}");
+        assert!(
+            openai.json_schema && !openai.schema_fallback,
+            "a schema 400 from OpenAI is a bug to show"
+        );
         for base in [
             "https://api.deepseek.com",
             "https://openrouter.ai/api/v1",

@@ -644,3 +644,32 @@ async fn llama_cpp_usage_on_the_last_choice_chunk_is_read() {
         (70, 3)
     );
 }
+
+#[tokio::test]
+async fn a_cancelled_call_ends_promptly() {
+    let server = MockServer::start().await;
+    let slow = sse_template(stream_text(&["late"], "stop", usage(1, 1)))
+        .set_delay(Duration::from_secs(10));
+    mount(&server, slow).await;
+    let (client, sink) = common::client(settings(&server), "gpt-4.1-mini", Price::default());
+    let ctx = CallContext::default();
+    let cancel = ctx.cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        cancel.cancel();
+    });
+    let started = Instant::now();
+
+    let err = client
+        .chat(request().streaming(true), &ctx)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::Cancelled), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(common::calls(&sink)[0].outcome, CallOutcome::Cancelled);
+}
