@@ -2,7 +2,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Money, ModelRef, Stage, Task, TaskId, Tier, Usage};
+use crate::{ModelRef, Money, Stage, Task, TaskId, Tier, Usage};
 
 /// How a model call ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -41,6 +41,9 @@ pub struct Task {
 impl Task {
     /// A new task with a fresh id.
     pub fn new(prompt: impl Into<String>) -> Self {
-        Self { id: TaskId::new(), prompt: prompt.into() }
+        Self {
+            id: TaskId::new(),
+            prompt: prompt.into(),
+        }
     }
 }

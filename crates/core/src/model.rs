@@ -19,13 +19,18 @@ pub struct ModelRef {
 impl ModelRef {
     /// Builds a reference from its two parts.
     pub fn new(provider: impl Into<String>, model: impl Into<String>) -> Self {
-        Self { provider: provider.into(), model: model.into() }
+        Self {
+            provider: provider.into(),
+            model: model.into(),
+        }
     }
 }
 
 /// A model reference that is not `provider:model`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a model reference; write it as `provider:model`, for example `anthropic:claude-sonnet-4-5`")]
+#[error(
+    "`{0}` is not a model reference; write it as `provider:model`, for example `anthropic:claude-sonnet-4-5`"
+)]
 pub struct ParseModelRefError(String);
 
 impl FromStr for ModelRef {

@@ -11,7 +11,9 @@ use crate::Usage;
 ///
 /// Costs are summed over thousands of calls; integers keep the sum exact
 /// where floats would drift.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -83,7 +85,11 @@ impl fmt::Display for Money {
         let whole = abs / 1_000_000;
         let frac = format!("{:06}", abs % 1_000_000);
         let trimmed = frac.trim_end_matches('0');
-        let frac = if trimmed.len() < 2 { &frac[..2] } else { trimmed };
+        let frac = if trimmed.len() < 2 {
+            &frac[..2]
+        } else {
+            trimmed
+        };
         write!(f, "{sign}${whole}.{frac}")
     }
 }
@@ -109,7 +115,11 @@ impl FromStr for Money {
         {
             return Err(err());
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| err())? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| err())?
+        };
         let frac: i64 = format!("{frac:0<6}").parse().map_err(|_| err())?;
         whole
             .checked_mul(1_000_000)
@@ -191,7 +201,10 @@ mod tests {
     #[test]
     fn sums_of_many_small_costs_are_exact() {
         let p = Price::per_mtok_usd(0.10, 0.40, 0.025, 0.0);
-        let one = p.cost(&Usage { input_tokens: 10_000, ..Usage::default() });
+        let one = p.cost(&Usage {
+            input_tokens: 10_000,
+            ..Usage::default()
+        });
         assert_eq!(one, Money::from_micros(1_000));
         let total: Money = std::iter::repeat_n(one, 100_000).sum();
         assert_eq!(total, "100".parse().unwrap());
@@ -199,7 +212,10 @@ mod tests {
 
     #[test]
     fn money_reads_and_prints_dollars() {
-        assert_eq!("$1.5".parse::<Money>().unwrap(), Money::from_micros(1_500_000));
+        assert_eq!(
+            "$1.5".parse::<Money>().unwrap(),
+            Money::from_micros(1_500_000)
+        );
         assert_eq!(".25".parse::<Money>().unwrap(), Money::from_micros(250_000));
         assert!("1.0000001".parse::<Money>().is_err());
         assert!("ten".parse::<Money>().is_err());

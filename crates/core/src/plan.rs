@@ -100,7 +100,15 @@ mod tests {
     #[test]
     fn the_schema_names_every_field_a_model_must_fill() {
         let schema = serde_json::to_string(&schemars::schema_for!(CodePlan)).unwrap();
-        for field in ["summary", "files", "action", "old_code", "new_code", "reasoning", "\"type\""] {
+        for field in [
+            "summary",
+            "files",
+            "action",
+            "old_code",
+            "new_code",
+            "reasoning",
+            "\"type\"",
+        ] {
             assert!(schema.contains(field), "schema lacks {field}: {schema}");
         }
     }

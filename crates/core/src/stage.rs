@@ -68,11 +68,14 @@ impl FromStr for Stage {
     type Err = ParseEnumError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Stage::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| ParseEnumError {
-            what: "stage",
-            got: s.to_owned(),
-            expected: Stage::ALL.map(Stage::as_str).join(", "),
-        })
+        Stage::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| ParseEnumError {
+                what: "stage",
+                got: s.to_owned(),
+                expected: Stage::ALL.map(Stage::as_str).join(", "),
+            })
     }
 }
 
@@ -124,11 +127,14 @@ impl FromStr for Tier {
     type Err = ParseEnumError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Tier::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| ParseEnumError {
-            what: "tier",
-            got: s.to_owned(),
-            expected: Tier::ALL.map(Tier::as_str).join(", "),
-        })
+        Tier::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| ParseEnumError {
+                what: "tier",
+                got: s.to_owned(),
+                expected: Tier::ALL.map(Tier::as_str).join(", "),
+            })
     }
 }
 
@@ -150,7 +156,10 @@ mod tests {
             assert_eq!(st.as_str().parse::<Stage>(), Ok(st));
         }
         let err = "planning".parse::<Stage>().unwrap_err().to_string();
-        assert!(err.contains("planning") && err.contains("plan, execute"), "{err}");
+        assert!(
+            err.contains("planning") && err.contains("plan, execute"),
+            "{err}"
+        );
         assert_eq!(serde_json::to_string(&Tier::Mid).unwrap(), "\"mid\"");
     }
 }

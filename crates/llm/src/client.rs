@@ -43,7 +43,12 @@ impl std::fmt::Debug for ModelClient {
 impl ModelClient {
     /// Binds `provider` to `model`, priced at `price`; `baseline` is the
     /// top-tier price savings are measured against.
-    pub fn new(provider: Arc<dyn Provider>, model: ModelRef, price: Price, baseline: Price) -> Self {
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        model: ModelRef,
+        price: Price,
+        baseline: Price,
+    ) -> Self {
         Self {
             provider,
             model,
@@ -128,12 +133,24 @@ impl ModelClient {
                 continue;
             }
             let value = parse::<T>(&resp.text, &self.model.to_string())?;
-            return Ok(StructuredOutcome { value, response: resp, attempts: attempt });
+            return Ok(StructuredOutcome {
+                value,
+                response: resp,
+                attempts: attempt,
+            });
         }
-        Err(Error::Truncated { model: self.model.to_string(), max_tokens: last })
+        Err(Error::Truncated {
+            model: self.model.to_string(),
+            max_tokens: last,
+        })
     }
 
-    async fn call(&self, req: &ChatRequest, ctx: &CallContext, attempt: u32) -> Result<ChatResponse> {
+    async fn call(
+        &self,
+        req: &ChatRequest,
+        ctx: &CallContext,
+        attempt: u32,
+    ) -> Result<ChatResponse> {
         let at = jiff::Timestamp::now();
         let started = Instant::now();
         let ctx = self.hooked(ctx);
@@ -143,7 +160,12 @@ impl ModelClient {
             Ok(r) if r.truncated() => (r.usage, CallOutcome::Truncated),
             Ok(r) => (r.usage, CallOutcome::Ok),
             Err(Error::Cancelled) => (Usage::default(), CallOutcome::Cancelled),
-            Err(e) => (Usage::default(), CallOutcome::Error { message: e.to_string() }),
+            Err(e) => (
+                Usage::default(),
+                CallOutcome::Error {
+                    message: e.to_string(),
+                },
+            ),
         };
         self.sink.emit(&Event::CallFinished(CallRecord {
             at,
@@ -167,7 +189,10 @@ impl ModelClient {
         let mut out = ctx.clone();
         let (sink, stage, outer) = (self.sink.clone(), self.stage, ctx.on_delta.clone());
         out.on_delta = Some(Arc::new(move |text: &str| {
-            sink.emit(&Event::TextDelta { stage, text: text.to_owned() });
+            sink.emit(&Event::TextDelta {
+                stage,
+                text: text.to_owned(),
+            });
             if let Some(cb) = &outer {
                 cb(text);
             }

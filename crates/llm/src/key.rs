@@ -108,9 +108,20 @@ mod tests {
             file: None,
         };
         let env = |k: &str| (k == "GOOGLE_API_KEY").then(|| "g-key".to_owned());
-        assert_eq!(src.resolve("gemini", &env).unwrap().unwrap().expose(), "g-key");
+        assert_eq!(
+            src.resolve("gemini", &env).unwrap().unwrap().expose(),
+            "g-key"
+        );
         let err = src.resolve("gemini", &|_| None).unwrap_err().to_string();
-        assert_eq!(err, "no API key for provider `gemini`: set GEMINI_API_KEY (or GOOGLE_API_KEY)");
-        assert!(KeySource::default().resolve("local", &|_| None).unwrap().is_none());
+        assert_eq!(
+            err,
+            "no API key for provider `gemini`: set GEMINI_API_KEY (or GOOGLE_API_KEY)"
+        );
+        assert!(
+            KeySource::default()
+                .resolve("local", &|_| None)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -47,7 +47,9 @@ mod transport;
 pub use client::ModelClient;
 pub use error::{Error, Result};
 pub use key::{ApiKey, KeySource};
-pub use provider::{CallContext, Provider, ProviderSettings, RetryNotice, build_provider};
+pub use provider::{
+    CallContext, DeltaHook, Provider, ProviderSettings, RetryHook, RetryNotice, build_provider,
+};
 pub use request::{ChatRequest, ChatResponse, FinishReason, Message, Part, Role, StructuredSpec};
 pub use retry::RetryPolicy;
 pub use structured::{StructuredOutcome, inline_refs, schema_for, strictify};

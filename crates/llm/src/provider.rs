@@ -34,15 +34,21 @@ pub struct RetryNotice {
     pub delay: Duration,
 }
 
+/// Receives streamed text.
+pub type DeltaHook = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Hears about retries.
+pub type RetryHook = Arc<dyn Fn(RetryNotice) + Send + Sync>;
+
 /// Per-call hooks: cancellation, streamed text, retries.
 #[derive(Clone, Default)]
 pub struct CallContext {
     /// Cancels the call (Ctrl-C, a deadline).
     pub cancel: CancellationToken,
     /// Receives streamed text as it arrives.
-    pub on_delta: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    pub on_delta: Option<DeltaHook>,
     /// Hears about retries before their wait.
-    pub on_retry: Option<Arc<dyn Fn(RetryNotice) + Send + Sync>>,
+    pub on_retry: Option<RetryHook>,
 }
 
 impl fmt::Debug for CallContext {
@@ -57,10 +63,10 @@ impl fmt::Debug for CallContext {
 
 impl CallContext {
     pub(crate) fn delta(&self, text: &str) {
-        if let Some(cb) = &self.on_delta {
-            if !text.is_empty() {
-                cb(text);
-            }
+        if let Some(cb) = &self.on_delta
+            && !text.is_empty()
+        {
+            cb(text);
         }
     }
 }

@@ -26,12 +26,18 @@ pub struct Part {
 impl Part {
     /// A part that changes from call to call.
     pub fn text(text: impl Into<String>) -> Self {
-        Self { text: text.into(), cache_breakpoint: false }
+        Self {
+            text: text.into(),
+            cache_breakpoint: false,
+        }
     }
 
     /// A part that ends a stable, cacheable prefix.
     pub fn cached(text: impl Into<String>) -> Self {
-        Self { text: text.into(), cache_breakpoint: true }
+        Self {
+            text: text.into(),
+            cache_breakpoint: true,
+        }
     }
 }
 

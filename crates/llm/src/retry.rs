@@ -46,9 +46,13 @@ impl RetryPolicy {
             return after;
         }
         let exp = next_attempt.saturating_sub(2).min(16);
-        let base = self.initial_delay.saturating_mul(1 << exp).min(self.max_delay);
+        let base = self
+            .initial_delay
+            .saturating_mul(1 << exp)
+            .min(self.max_delay);
         // Up to 25% jitter so that parallel clients do not retry in lockstep.
-        let jitter_permille = u64::from(jiff::Timestamp::now().subsec_nanosecond().unsigned_abs() % 250);
+        let jitter_permille =
+            u64::from(jiff::Timestamp::now().subsec_nanosecond().unsigned_abs() % 250);
         let jitter = base.mul_f64(jitter_permille as f64 / 1000.0);
         base.saturating_add(jitter).min(self.max_delay.max(base))
     }
@@ -57,10 +61,12 @@ impl RetryPolicy {
 /// Reads the server's requested wait: `retry-after-ms` (OpenAI), then
 /// `Retry-After` in seconds or as an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = header_str(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
-        }
+    if let Some(ms) =
+        header_str(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
+        && ms.is_finite()
+        && ms >= 0.0
+    {
+        return Some(Duration::from_secs_f64(ms / 1000.0));
     }
     let v = header_str(headers, "retry-after")?.trim().to_owned();
     if let Ok(secs) = v.parse::<f64>() {
@@ -89,8 +95,15 @@ mod tests {
         h.insert("retry-after-ms", "250".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
         let mut h = HeaderMap::new();
-        h.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::ZERO), "a date in the past means now");
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            retry_after(&h),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
         h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
     }
@@ -104,9 +117,18 @@ mod tests {
         };
         let d2 = p.delay(2, None);
         let d3 = p.delay(3, None);
-        assert!(d2 >= Duration::from_millis(100) && d2 <= Duration::from_millis(125), "{d2:?}");
-        assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(250), "{d3:?}");
+        assert!(
+            d2 >= Duration::from_millis(100) && d2 <= Duration::from_millis(125),
+            "{d2:?}"
+        );
+        assert!(
+            d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(250),
+            "{d3:?}"
+        );
         assert_eq!(p.delay(9, None), Duration::from_millis(350));
-        assert_eq!(p.delay(2, Some(Duration::from_secs(7))), Duration::from_secs(7));
+        assert_eq!(
+            p.delay(2, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
     }
 }

@@ -34,7 +34,9 @@ pub(crate) struct SseReader {
 
 impl std::fmt::Debug for SseReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SseReader").field("provider", &self.provider).finish_non_exhaustive()
+        f.debug_struct("SseReader")
+            .field("provider", &self.provider)
+            .finish_non_exhaustive()
     }
 }
 
@@ -111,7 +113,11 @@ impl SseReader {
         if self.buf[pos] == b'\r' && pos + 1 == self.buf.len() && !self.eof {
             return None;
         }
-        let skip = if self.buf[pos] == b'\r' && self.buf.get(pos + 1) == Some(&b'\n') { 2 } else { 1 };
+        let skip = if self.buf[pos] == b'\r' && self.buf.get(pos + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
         let line: Vec<u8> = self.buf.drain(..pos + skip).take(pos).collect();
         Some(String::from_utf8_lossy(&line).into_owned())
     }
@@ -149,9 +155,15 @@ mod tests {
     use super::*;
 
     fn reader(chunks: &[&str]) -> SseReader {
-        let owned: Vec<reqwest::Result<Bytes>> =
-            chunks.iter().map(|c| Ok(Bytes::from(c.to_string()))).collect();
-        SseReader::from_stream(futures::stream::iter(owned).boxed(), "test", Duration::from_secs(5))
+        let owned: Vec<reqwest::Result<Bytes>> = chunks
+            .iter()
+            .map(|c| Ok(Bytes::from(c.to_string())))
+            .collect();
+        SseReader::from_stream(
+            futures::stream::iter(owned).boxed(),
+            "test",
+            Duration::from_secs(5),
+        )
     }
 
     async fn all(mut r: SseReader) -> Result<Vec<SseEvent>> {
@@ -165,16 +177,29 @@ mod tests {
 
     #[tokio::test]
     async fn events_split_across_chunks_and_line_endings_are_reassembled() {
-        let r = reader(&["event: a\r\nda", "ta: {\"x\":1}\r", "\n\r\n: comment\n", "data: one\ndata: two\n\n"]);
+        let r = reader(&[
+            "event: a\r\nda",
+            "ta: {\"x\":1}\r",
+            "\n\r\n: comment\n",
+            "data: one\ndata: two\n\n",
+        ]);
         let evs = all(r).await.unwrap();
         assert_eq!(evs.len(), 2);
-        assert_eq!(evs[0], SseEvent { event: Some("a".into()), data: "{\"x\":1}".into() });
+        assert_eq!(
+            evs[0],
+            SseEvent {
+                event: Some("a".into()),
+                data: "{\"x\":1}".into()
+            }
+        );
         assert_eq!(evs[1].data, "one\ntwo");
     }
 
     #[tokio::test]
     async fn a_body_cut_inside_an_event_is_an_error() {
-        let err = all(reader(&["data: {\"a\":1}\n\n", "data: {\"b\":"])).await.unwrap_err();
+        let err = all(reader(&["data: {\"a\":1}\n\n", "data: {\"b\":"]))
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::StreamCut { .. }), "{err}");
     }
 
@@ -183,6 +208,15 @@ mod tests {
         let stalled = futures::stream::pending::<reqwest::Result<Bytes>>().boxed();
         let mut r = SseReader::from_stream(stalled, "test", Duration::from_millis(50));
         let err = r.next(&CancellationToken::new()).await.unwrap_err();
-        assert!(matches!(err, Error::Timeout { what: "stream idle", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Timeout {
+                    what: "stream idle",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

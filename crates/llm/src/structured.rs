@@ -49,12 +49,12 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, model: &str) -> Result<T> {
         Ok(v) => Ok(v),
         Err(first) => {
             // One object embedded in prose: try the outermost braces.
-            if let (Some(a), Some(b)) = (trimmed.find('{'), trimmed.rfind('}')) {
-                if a < b && (a > 0 || b + 1 < trimmed.len()) {
-                    if let Ok(v) = serde_json::from_str::<T>(&trimmed[a..=b]) {
-                        return Ok(v);
-                    }
-                }
+            if let (Some(a), Some(b)) = (trimmed.find('{'), trimmed.rfind('}'))
+                && a < b
+                && (a > 0 || b + 1 < trimmed.len())
+                && let Ok(v) = serde_json::from_str::<T>(&trimmed[a..=b])
+            {
+                return Ok(v);
             }
             Err(err(first.to_string()))
         }
@@ -62,7 +62,9 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, model: &str) -> Result<T> {
 }
 
 fn strip_fence(s: &str) -> &str {
-    let Some(rest) = s.strip_prefix("```") else { return s };
+    let Some(rest) = s.strip_prefix("```") else {
+        return s;
+    };
     let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
     rest.strip_suffix("```").unwrap_or(rest).trim()
 }
@@ -107,7 +109,11 @@ fn inline(v: &Value, defs: &Map<String, Value>, depth: u32) -> Value {
                     return merged;
                 }
             }
-            Value::Object(o.iter().map(|(k, val)| (k.clone(), inline(val, defs, depth))).collect())
+            Value::Object(
+                o.iter()
+                    .map(|(k, val)| (k.clone(), inline(val, defs, depth)))
+                    .collect(),
+            )
         }
         Value::Array(a) => Value::Array(a.iter().map(|x| inline(x, defs, depth)).collect()),
         other => other.clone(),
@@ -145,9 +151,18 @@ mod tests {
 
     #[test]
     fn the_ladder_starts_at_the_request_and_only_grows() {
-        assert_eq!(token_ladder(16_384, &[16_384, 32_768, 65_536]), vec![16_384, 32_768, 65_536]);
-        assert_eq!(token_ladder(4_000, &[16_384, 32_768]), vec![4_000, 16_384, 32_768]);
-        assert_eq!(token_ladder(40_000, &[16_384, 32_768, 65_536]), vec![40_000, 65_536]);
+        assert_eq!(
+            token_ladder(16_384, &[16_384, 32_768, 65_536]),
+            vec![16_384, 32_768, 65_536]
+        );
+        assert_eq!(
+            token_ladder(4_000, &[16_384, 32_768]),
+            vec![4_000, 16_384, 32_768]
+        );
+        assert_eq!(
+            token_ladder(40_000, &[16_384, 32_768, 65_536]),
+            vec![40_000, 65_536]
+        );
     }
 
     #[test]
@@ -159,7 +174,10 @@ mod tests {
         assert_eq!(parse::<CodePlan>(&prose, "m").unwrap().summary, "s");
         let err = parse::<CodePlan>(r#"{"summary":"s","files":[{"path""#, "x:m").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("CodePlan") && msg.contains("x:m") && msg.contains("summary"), "{msg}");
+        assert!(
+            msg.contains("CodePlan") && msg.contains("x:m") && msg.contains("summary"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -172,8 +190,15 @@ mod tests {
         let strict = strictify(&schema);
         let change = &strict["$defs"]["Change"];
         assert_eq!(change["additionalProperties"], false);
-        let required: Vec<&str> =
-            change["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-        assert!(required.contains(&"old_code") && required.contains(&"new_code"), "{required:?}");
+        let required: Vec<&str> = change["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(
+            required.contains(&"old_code") && required.contains(&"new_code"),
+            "{required:?}"
+        );
     }
 }

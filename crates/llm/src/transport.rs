@@ -52,8 +52,16 @@ impl Transport {
             .connect_timeout(connect_timeout)
             .user_agent(concat!("distiq/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Config { provider: "*".into(), message: e.to_string() })?;
-        Ok(Self { client, retry, request_timeout, stream_idle_timeout })
+            .map_err(|e| Error::Config {
+                provider: "*".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            client,
+            retry,
+            request_timeout,
+            stream_idle_timeout,
+        })
     }
 
     /// POSTs `body` as JSON and returns the first successful response,
@@ -97,7 +105,11 @@ impl Transport {
             let delay = self.retry.delay(attempt, after);
             tracing::debug!(provider = who.provider, attempt, ?delay, error = %err, "retrying");
             if let Some(cb) = &ctx.on_retry {
-                cb(RetryNotice { attempt, reason: err.to_string(), delay });
+                cb(RetryNotice {
+                    attempt,
+                    reason: err.to_string(),
+                    delay,
+                });
             }
             tokio::select! {
                 () = ctx.cancel.cancelled() => return Err(Error::Cancelled),
@@ -116,7 +128,12 @@ impl Transport {
         body: &Value,
         ctx: &CallContext,
     ) -> Result<Result<reqwest::Response, (Error, Option<Duration>)>> {
-        let send = self.client.post(url).headers(headers.clone()).json(body).send();
+        let send = self
+            .client
+            .post(url)
+            .headers(headers.clone())
+            .json(body)
+            .send();
         let resp = tokio::select! {
             () = ctx.cancel.cancelled() => return Err(Error::Cancelled),
             r = tokio::time::timeout(self.request_timeout, send) => r,
@@ -191,7 +208,10 @@ impl Transport {
         };
         serde_json::from_slice(&bytes).map_err(|e| Error::Protocol {
             provider: who.provider.to_owned(),
-            message: format!("the body is not JSON ({e}): {}", excerpt(&String::from_utf8_lossy(&bytes))),
+            message: format!(
+                "the body is not JSON ({e}): {}",
+                excerpt(&String::from_utf8_lossy(&bytes))
+            ),
         })
     }
 }
@@ -201,7 +221,11 @@ impl Transport {
 /// OpenAI-compatible servers vary, so a few other shapes are tried.
 pub(crate) fn error_message(body: &str) -> String {
     let Ok(v) = serde_json::from_str::<Value>(body) else {
-        return if body.trim().is_empty() { "(no body)".to_owned() } else { excerpt(body) };
+        return if body.trim().is_empty() {
+            "(no body)".to_owned()
+        } else {
+            excerpt(body)
+        };
     };
     let err = v.get("error").unwrap_or(&v);
     if let Some(s) = err.as_str() {
@@ -242,14 +266,24 @@ mod tests {
 
     #[test]
     fn error_bodies_of_every_dialect_give_kind_and_message() {
-        let anthropic = r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+        let anthropic =
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
         assert_eq!(error_message(anthropic), "overloaded_error: Overloaded");
         let openai = r#"{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#;
         assert_eq!(error_message(openai), "requests: Rate limit reached");
         let gemini = r#"{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED"}}"#;
-        assert_eq!(error_message(gemini), "RESOURCE_EXHAUSTED: Resource exhausted");
-        assert_eq!(error_message(r#"{"error":"model not found"}"#), "model not found");
-        assert_eq!(error_message("<html>bad gateway</html>"), "<html>bad gateway</html>");
+        assert_eq!(
+            error_message(gemini),
+            "RESOURCE_EXHAUSTED: Resource exhausted"
+        );
+        assert_eq!(
+            error_message(r#"{"error":"model not found"}"#),
+            "model not found"
+        );
+        assert_eq!(
+            error_message("<html>bad gateway</html>"),
+            "<html>bad gateway</html>"
+        );
         assert_eq!(error_message(""), "(no body)");
     }
 }
