@@ -61,7 +61,12 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<()> {
     let err = |e| map_err(path, e);
     let target = i64::try_from(migrations.len()).unwrap_or(i64::MAX);
-    if check(conn, path, target)? == target {
+    // The checks read several things; one read transaction makes them one
+    // snapshot, so another process's migration is seen whole or not at all.
+    let snapshot = conn.transaction().map_err(err)?;
+    let found = check(&snapshot, path, target)?;
+    snapshot.commit().map_err(err)?;
+    if found == target {
         return Ok(());
     }
     let tx = conn

@@ -1,5 +1,5 @@
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use distiq_core::{CallOutcome, CallRecord, ModelRef, Money, Stage, Tier, Usage};
 use jiff::tz::TimeZone;
@@ -70,19 +70,41 @@ impl SqliteStore {
         let err = |e| map_err(path, e);
         let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
-        // The first statement that reads the file: garbage fails here.
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(err)?;
         // In WAL mode NORMAL loses no committed data on a process crash,
         // only possibly the last transactions on power loss.
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
-        schema::migrate(&mut conn, path, schema::MIGRATIONS)?;
+        // Two processes opening a new file at once can each hold a read lock
+        // while wanting to switch it to WAL; SQLite breaks that deadlock by
+        // failing one of them at once, whatever the busy timeout. Try again.
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match Self::prepare(&mut conn, path) {
+                Err(Error::Busy { .. }) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                result => break result?,
+            }
+        }
         Ok(Self {
             conn,
             path: path.to_owned(),
         })
+    }
+
+    /// Switches the file to WAL mode and brings its schema up to date.
+    fn prepare(conn: &mut Connection, path: &Path) -> Result<()> {
+        let err = |e| map_err(path, e);
+        // The first statement that reads the file: garbage fails here.
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            let _wal: String = conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .map_err(err)?;
+        }
+        schema::migrate(conn, path, schema::MIGRATIONS)
     }
 
     /// The file this store reads and writes.

@@ -1,0 +1,7 @@
+mod budget;
+mod common;
+mod concurrency;
+mod record;
+mod schema;
+mod sink;
+mod stats;
