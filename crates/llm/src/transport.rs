@@ -159,12 +159,13 @@ impl Transport {
         if status.is_success() {
             return Ok(Ok(resp));
         }
-        let after = retry_after(resp.headers());
+        let header_after = retry_after(resp.headers());
         let text = tokio::time::timeout(self.request_timeout, resp.text())
             .await
             .ok()
             .and_then(|r| r.ok())
             .unwrap_or_default();
+        let after = header_after.or_else(|| body_retry_delay(&text));
         let err = Error::Status {
             provider: who.provider.to_owned(),
             status: status.as_u16(),
@@ -247,6 +248,18 @@ pub(crate) fn error_message(body: &str) -> String {
     }
 }
 
+/// Google's wait, which it puts in the error body rather than a header:
+/// `error.details[] {"@type": ".../google.rpc.RetryInfo", "retryDelay": "30s"}`.
+fn body_retry_delay(body: &str) -> Option<Duration> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    let details = v.get("error")?.get("details")?.as_array()?;
+    let delay = details
+        .iter()
+        .find_map(|d| d.get("retryDelay").and_then(Value::as_str))?;
+    let secs: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
 pub(crate) fn excerpt(s: &str) -> String {
     let s = s.trim();
     if s.chars().count() <= 300 {
@@ -263,6 +276,13 @@ fn strip_query(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn google_retry_info_in_the_body_gives_the_wait() {
+        let body = r#"{"error":{"code":429,"message":"Quota","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.5s"}]}}"#;
+        assert_eq!(body_retry_delay(body), Some(Duration::from_millis(1500)));
+        assert_eq!(body_retry_delay(r#"{"error":{"message":"x"}}"#), None);
+    }
 
     #[test]
     fn error_bodies_of_every_dialect_give_kind_and_message() {
