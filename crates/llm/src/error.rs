@@ -47,7 +47,9 @@ pub enum Error {
     },
 
     /// The provider asked us to wait longer than the policy allows.
-    #[error("{provider} asked to retry after {after:?}, more than the {limit:?} distiq waits; try again later or raise retry.max_retry_after_secs")]
+    #[error(
+        "{provider} asked to retry after {after:?}, more than the {limit:?} distiq waits; try again later or raise retry.max_retry_after_secs"
+    )]
     RetryAfterTooLong {
         /// The provider's config name.
         provider: String,
@@ -80,7 +82,9 @@ pub enum Error {
     },
 
     /// A stream ended before its final event.
-    #[error("the stream from {provider} ended before it was complete ({detail}); the answer is incomplete")]
+    #[error(
+        "the stream from {provider} ended before it was complete ({detail}); the answer is incomplete"
+    )]
     StreamCut {
         /// The provider's config name.
         provider: String,
@@ -100,7 +104,9 @@ pub enum Error {
     /// The provider refused the prompt itself and generated nothing
     /// (Gemini's `promptFeedback.blockReason`). Not retried: the same
     /// prompt is blocked again.
-    #[error("{provider} blocked the prompt ({reason}) and generated nothing; rephrase the request or leave out the content its safety filter objects to")]
+    #[error(
+        "{provider} blocked the prompt ({reason}) and generated nothing; rephrase the request or leave out the content its safety filter objects to"
+    )]
     PromptBlocked {
         /// The provider's config name.
         provider: String,
@@ -113,7 +119,9 @@ pub enum Error {
     Cancelled,
 
     /// A structured answer stayed truncated at the largest `max_tokens`.
-    #[error("{model} ran out of room at max_tokens = {max_tokens} even after retrying with larger limits; the task may be too large for one answer")]
+    #[error(
+        "{model} ran out of room at max_tokens = {max_tokens} even after retrying with larger limits; the task may be too large for one answer"
+    )]
     Truncated {
         /// The model, as `provider:model`.
         model: String,
@@ -122,7 +130,9 @@ pub enum Error {
     },
 
     /// A structured answer was not valid JSON for the expected type.
-    #[error("{model} returned a structured answer that does not match the expected {type_name}: {message}; answer begins: {excerpt:?}")]
+    #[error(
+        "{model} returned a structured answer that does not match the expected {type_name}: {message}; answer begins: {excerpt:?}"
+    )]
     InvalidStructured {
         /// The model, as `provider:model`.
         model: String,

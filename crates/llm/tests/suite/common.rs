@@ -28,7 +28,11 @@ pub fn settings(kind: ProviderKind, name: &str, base: &str, key: &str) -> Provid
 }
 
 /// A client for `model` on the provider, with events collected.
-pub fn client(settings: ProviderSettings, model: &str, price: Price) -> (ModelClient, Arc<VecSink>) {
+pub fn client(
+    settings: ProviderSettings,
+    model: &str,
+    price: Price,
+) -> (ModelClient, Arc<VecSink>) {
     let name = settings.name.clone();
     let provider = build_provider(settings).expect("provider");
     let sink = Arc::new(VecSink::default());
