@@ -2,3 +2,4 @@ mod anthropic;
 mod common;
 mod gemini;
 mod openai;
+mod live;
