@@ -1,1 +1,1 @@
-mod stats;
+mod config;
