@@ -8,12 +8,24 @@ use distiq_config::{Config, Diagnostic, Entry, Severity};
 
 use crate::app::{self, GlobalArgs};
 
+/// Where values come from, for `--help`.
+const LAYERS_HELP: &str = "\
+Layers, each overriding the one before:
+  1. built-in defaults
+  2. user file     $XDG_CONFIG_HOME/distiq/config.toml (~/.config/distiq/config.toml)
+  3. repo file     .distiq.toml at the git root of --repo (default: the current directory)
+  4. environment   DISTIQ_CHEAP_MODEL, DISTIQ_MID_MODEL, DISTIQ_TOP_MODEL (provider:model),
+                   DISTIQ_BUDGET_PER_TASK, DISTIQ_BUDGET_PER_DAY (USD), DISTIQ_LEDGER_PATH
+  5. flags         -c key=value, e.g. -c tiers.top.model=anthropic:claude-opus-4-1";
+
 /// What to do with the configuration.
 #[derive(Debug, Subcommand)]
+#[command(after_help = LAYERS_HELP)]
 pub enum ConfigCommand {
     /// Print every resolved value and the layer it came from: default, user
     /// file, repo file, environment variable or -c flag. API keys are never
     /// printed, only the names of the variables that hold them.
+    #[command(after_help = LAYERS_HELP)]
     Show {
         /// Print JSON instead of annotated TOML lines.
         #[arg(long)]

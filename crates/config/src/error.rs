@@ -22,7 +22,7 @@ pub enum Error {
 
     /// A config file is not valid TOML or does not fit the schema.
     #[error("{}:{line}:{column}: {}{message}; fix or remove that line (`distiq config show` lists every key)",
-        path.display(), key.as_ref().map(|k| format!("invalid value at `{k}`: ")).unwrap_or_else(|| "invalid TOML: ".to_owned()))]
+        path.display(), key.as_ref().map(|k| format!("invalid config at `{k}`: ")).unwrap_or_else(|| "invalid TOML: ".to_owned()))]
     Parse {
         /// The file (`<built-in defaults>` for the embedded defaults).
         path: PathBuf,

@@ -221,15 +221,17 @@ pub(crate) struct Flag {
 impl Flag {
     /// Splits `key=value` at the first `=`.
     pub fn parse(arg: &str) -> Result<Flag> {
+        let bad = |message: &str| Error::BadFlag {
+            arg: arg.to_owned(),
+            message: message.to_owned(),
+        };
         match arg.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok(Flag {
                 key: k.trim().to_owned(),
                 value: v.trim().to_owned(),
             }),
-            _ => Err(Error::BadFlag {
-                arg: arg.to_owned(),
-                message: "no `key=` before the value".to_owned(),
-            }),
+            Some(_) => Err(bad("the key before `=` is empty")),
+            None => Err(bad("there is no `=` between key and value")),
         }
     }
 

@@ -7,8 +7,12 @@
 //! 1. built-in defaults (`defaults.toml`, embedded: data, not code),
 //! 2. the user's file, `$XDG_CONFIG_HOME/distiq/config.toml`,
 //! 3. the repository's `.distiq.toml`, at the git root,
-//! 4. the environment ([`ENV_OVERRIDES`]: `DISTIQ_CHEAP_MODEL`, ...),
-//! 5. command-line flags (`-c key=value`).
+//! 4. the environment ([`ENV_OVERRIDES`]): `DISTIQ_CHEAP_MODEL`,
+//!    `DISTIQ_MID_MODEL`, `DISTIQ_TOP_MODEL` set the tiers' models
+//!    (`provider:model`); `DISTIQ_BUDGET_PER_TASK`, `DISTIQ_BUDGET_PER_DAY`
+//!    the budgets in USD (`0.50`, `$2`); `DISTIQ_LEDGER_PATH` the ledger file,
+//! 5. command-line flags (`-c key=value`, the value read as TOML or else as
+//!    a string).
 //!
 //! Every leaf value remembers its [`Source`], which `distiq config show`
 //! prints. The environment is injected into the [`ConfigBuilder`], never read
