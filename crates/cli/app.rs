@@ -16,7 +16,7 @@ use distiq_config::{Config, ConfigBuilder};
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct GlobalArgs {
     /// Override a config value for this run, as in a config file:
-    /// `-c tiers.top.model=anthropic:claude-opus-4-1`, `-c budget.per_task=0.5`.
+    /// `-c tiers.top.model=anthropic:claude-opus-4-5`, `-c budget.per_task=0.5`.
     /// The value is read as TOML, or as a string if it is not TOML.
     /// Repeatable; later flags win.
     #[arg(short = 'c', long = "config", value_name = "KEY=VALUE", global = true, action = ArgAction::Append)]

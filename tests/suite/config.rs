@@ -202,10 +202,10 @@ fn models_json_lists_prices_uses_and_local_models() {
             .cloned()
             .unwrap()
     };
-    let opus = model("anthropic:claude-opus-4-1");
+    let opus = model("anthropic:claude-opus-4-5");
     assert_eq!(opus["tiers"], serde_json::json!(["top"]));
-    assert_eq!(opus["price_usd_per_mtok"]["output"], 75.0);
-    assert_eq!(opus["price_micros_per_mtok"]["cache_write"], 18_750_000);
+    assert_eq!(opus["price_usd_per_mtok"]["output"], 25.0);
+    assert_eq!(opus["price_micros_per_mtok"]["cache_write"], 6_250_000);
     assert_eq!(opus["context_window"], 200_000);
     let chat = model("deepseek:deepseek-chat");
     assert!(

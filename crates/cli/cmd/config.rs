@@ -16,7 +16,7 @@ Layers, each overriding the one before:
   3. repo file     .distiq.toml at the git root of --repo (default: the current directory)
   4. environment   DISTIQ_CHEAP_MODEL, DISTIQ_MID_MODEL, DISTIQ_TOP_MODEL (provider:model),
                    DISTIQ_BUDGET_PER_TASK, DISTIQ_BUDGET_PER_DAY (USD), DISTIQ_LEDGER_PATH
-  5. flags         -c key=value, e.g. -c tiers.top.model=anthropic:claude-opus-4-1";
+  5. flags         -c key=value, e.g. -c tiers.top.model=anthropic:claude-opus-4-5";
 
 /// What to do with the configuration.
 #[derive(Debug, Subcommand)]

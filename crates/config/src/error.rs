@@ -49,7 +49,7 @@ pub enum Error {
 
     /// A `-c` flag that is not `key=value`.
     #[error(
-        "`-c {arg}`: {message}; write it as `-c key=value`, for example `-c tiers.top.model=anthropic:claude-opus-4-1`"
+        "`-c {arg}`: {message}; write it as `-c key=value`, for example `-c tiers.top.model=anthropic:claude-opus-4-5`"
     )]
     BadFlag {
         /// The flag's argument as given.

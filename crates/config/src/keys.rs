@@ -1,37 +1,8 @@
 //! API keys: found through the names in config, never stored in it.
 
-use std::fmt;
+use distiq_core::ApiKey;
 
 use crate::{Error, ProviderConfig, Result};
-
-/// An API key. Its `Debug` and `Display` print `***`, so a key cannot leak
-/// into a log line or an error message by accident.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    /// Wraps a key.
-    pub fn new(key: impl Into<String>) -> Self {
-        Self(key.into())
-    }
-
-    /// The key itself, for the request header and nothing else.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(***)")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 impl ProviderConfig {
     /// The first of `api_key_env` that `lookup` finds set (non-empty).
@@ -54,14 +25,14 @@ impl ProviderConfig {
     {
         for var in &self.api_key_env {
             if let Some(v) = lookup(var).filter(|v| !v.trim().is_empty()) {
-                return Ok(Some(ApiKey(v.trim().to_owned())));
+                return Ok(Some(ApiKey::new(v)));
             }
         }
         let Some(path) = &self.api_key_file else {
             return Ok(None);
         };
         match std::fs::read_to_string(path) {
-            Ok(text) if !text.trim().is_empty() => Ok(Some(ApiKey(text.trim().to_owned()))),
+            Ok(text) if !text.trim().is_empty() => Ok(Some(ApiKey::new(text))),
             Ok(_) => Ok(None),
             Err(source) => Err(Error::KeyFile {
                 provider: provider.to_owned(),

@@ -58,8 +58,8 @@ use jiff::civil::Date;
 
 pub use builder::{ConfigBuilder, REPO_FILE_NAME};
 pub use check::{DEPRECATION_WARNING_DAYS, Diagnostic, Severity};
+pub use distiq_core::ApiKey;
 pub use error::{Error, Result};
-pub use keys::ApiKey;
 pub use layer::{ENV_OVERRIDES, EnvOverride, find_repo_root, user_config_path};
 pub use show::{Entry, ModelSummary};
 pub use source::Source;

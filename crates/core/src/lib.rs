@@ -18,6 +18,7 @@ mod ids;
 mod model;
 mod money;
 mod plan;
+mod secret;
 mod stage;
 mod usage;
 
@@ -26,6 +27,7 @@ pub use ids::TaskId;
 pub use model::{ModelRef, ParseModelRefError, ProviderKind};
 pub use money::{Money, ParseMoneyError, Price};
 pub use plan::{Change, ChangeKind, CodePlan, FileAction, FilePlan};
+pub use secret::ApiKey;
 pub use stage::{ParseEnumError, Stage, Tier};
 pub use usage::Usage;
 

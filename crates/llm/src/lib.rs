@@ -35,7 +35,6 @@ mod anthropic;
 mod client;
 mod error;
 mod gemini;
-mod key;
 mod openai;
 mod provider;
 mod request;
@@ -45,8 +44,8 @@ mod structured;
 mod transport;
 
 pub use client::ModelClient;
+pub use distiq_core::ApiKey;
 pub use error::{Error, Result};
-pub use key::{ApiKey, KeySource};
 pub use provider::{
     CallContext, DeltaHook, Provider, ProviderSettings, RetryHook, RetryNotice, build_provider,
 };

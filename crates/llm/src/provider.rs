@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use distiq_core::ProviderKind;
 use tokio_util::sync::CancellationToken;
 
-use crate::{ApiKey, ChatRequest, ChatResponse, Result, RetryPolicy, Transport};
+use distiq_core::ApiKey;
+
+use crate::{ChatRequest, ChatResponse, Result, RetryPolicy, Transport};
 
 /// A model provider speaking one wire dialect.
 #[async_trait]

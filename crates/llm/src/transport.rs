@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use crate::provider::{CallContext, RetryNotice};
 use crate::retry::retry_after;
-use crate::{ApiKey, Error, Result, RetryPolicy};
+use distiq_core::ApiKey;
+
+use crate::{Error, Result, RetryPolicy};
 
 /// Sends provider requests with timeouts, cancellation and retries.
 #[derive(Debug, Clone)]

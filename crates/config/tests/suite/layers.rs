@@ -18,7 +18,7 @@ fn defaults_alone_cover_every_stage_tier_and_provider() {
     assert_eq!(c.stages.len(), Stage::ALL.len());
     assert_eq!(c.tiers[&Tier::Cheap].model, m("deepseek:deepseek-chat"));
     assert_eq!(c.tiers[&Tier::Mid].model, m("anthropic:claude-sonnet-4-5"));
-    assert_eq!(c.tiers[&Tier::Top].model, m("anthropic:claude-opus-4-1"));
+    assert_eq!(c.tiers[&Tier::Top].model, m("anthropic:claude-opus-4-5"));
     for name in [
         "anthropic",
         "openai",
@@ -228,7 +228,7 @@ fn env_variables_set_tiers_budgets_and_the_ledger() {
     assert_eq!(c.tiers[&Tier::Mid].model, m("openai:gpt-5-mini"));
     assert_eq!(
         c.tiers[&Tier::Top].model,
-        m("anthropic:claude-opus-4-1"),
+        m("anthropic:claude-opus-4-5"),
         "empty is unset"
     );
     assert_eq!(c.budget.per_task, Some(Money::from_micros(500_000)));

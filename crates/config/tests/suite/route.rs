@@ -20,14 +20,14 @@ fn a_stage_uses_its_tier_model_and_escalates_through_the_tiers_above() {
         r.fallbacks,
         [
             m("anthropic:claude-sonnet-4-5"),
-            m("anthropic:claude-opus-4-1")
+            m("anthropic:claude-opus-4-5")
         ]
     );
     assert_eq!(r.max_tokens, 16384);
 
     let r = c.route(Stage::Plan, Tier::Mid);
     assert_eq!(r.model, m("anthropic:claude-sonnet-4-5"));
-    assert_eq!(r.fallbacks, [m("anthropic:claude-opus-4-1")]);
+    assert_eq!(r.fallbacks, [m("anthropic:claude-opus-4-5")]);
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn the_router_may_raise_a_stage_but_never_lower_it() {
     let raised = c.route(Stage::Plan, Tier::Top);
     assert_eq!(
         (raised.tier, raised.model),
-        (Tier::Top, m("anthropic:claude-opus-4-1"))
+        (Tier::Top, m("anthropic:claude-opus-4-5"))
     );
     assert!(raised.fallbacks.is_empty());
     let lowered = c.route(Stage::Plan, Tier::Cheap);
@@ -63,14 +63,14 @@ fn a_pinned_model_serves_its_own_tier_only() {
 fn explicit_fallbacks_drop_the_model_itself_and_anything_cheaper() {
     let home = Home::new();
     home.write_repo(
-        "[stages.plan]\nfallbacks = [\"anthropic:claude-sonnet-4-5\", \"openai:gpt-5\", \"anthropic:claude-opus-4-1\"]\n",
+        "[stages.plan]\nfallbacks = [\"anthropic:claude-sonnet-4-5\", \"openai:gpt-5\", \"anthropic:claude-opus-4-5\"]\n",
     );
     // `build` refuses the downward gpt-5; `route` must cope regardless.
     let c = home.builder().build_unchecked().unwrap();
     // At mid: the model itself and cheaper gpt-5 ($10 < $15 output) are skipped.
     assert_eq!(
         c.route(Stage::Plan, Tier::Mid).fallbacks,
-        [m("anthropic:claude-opus-4-1")]
+        [m("anthropic:claude-opus-4-5")]
     );
     // Raised to top: nothing left above opus.
     assert!(c.route(Stage::Plan, Tier::Top).fallbacks.is_empty());
@@ -101,7 +101,7 @@ fn prices_come_from_the_table_and_the_baseline_is_the_top_tier() {
     );
     assert_eq!(
         c.baseline_price(),
-        c.price(&m("anthropic:claude-opus-4-1")).unwrap()
+        c.price(&m("anthropic:claude-opus-4-5")).unwrap()
     );
 }
 
