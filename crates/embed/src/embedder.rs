@@ -13,9 +13,12 @@ use crate::{EmbedderPaths, Embedding, Error, MAX_TOKENS, Result, runtime};
 
 /// How the ONNX Runtime session runs.
 ///
-/// The default, one intra-op thread, was measured on a 2-core machine
-/// (BENCHMARKS.md): two threads win on an idle machine but fall apart when
-/// the other core is busy (a build, a test run), while one thread holds steady.
+/// The default, one intra-op thread without spinning, was measured on a
+/// 2-core machine (BENCHMARKS.md): for one query it was the best or nearly
+/// the best on a quiet and on a busy machine (2.9 and 5.0 ms p50), while two
+/// spinning threads won when quiet (2.0 ms) and fell apart when busy (16 ms).
+/// For batches, two threads without spinning were 1.2-2.4x faster: callers
+/// that embed many texts at once can ask for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EmbedderOptions {
