@@ -114,6 +114,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// Every model of a stage's fallback chain failed.
+    #[error("the {stage} stage failed on every model of its fallback chain: {failures}")]
+    Exhausted {
+        /// The stage.
+        stage: String,
+        /// Each model and how it failed, in the order tried.
+        failures: String,
+    },
+
     /// The caller cancelled the call.
     #[error("the call was cancelled")]
     Cancelled,

@@ -37,6 +37,7 @@ mod error;
 mod gemini;
 mod openai;
 mod provider;
+mod registry;
 mod request;
 mod retry;
 mod sse;
@@ -49,6 +50,7 @@ pub use error::{Error, Result};
 pub use provider::{
     CallContext, DeltaHook, Provider, ProviderSettings, RetryHook, RetryNotice, build_provider,
 };
+pub use registry::{EnvLookup, Registry};
 pub use request::{ChatRequest, ChatResponse, FinishReason, Message, Part, Role, StructuredSpec};
 pub use retry::RetryPolicy;
 pub use structured::{StructuredOutcome, inline_refs, schema_for, strictify};

@@ -3,3 +3,4 @@ mod common;
 mod gemini;
 mod openai;
 mod live;
+mod registry;
