@@ -28,7 +28,13 @@ impl World {
         for d in [&home, &config_home, &data_home, &repo] {
             std::fs::create_dir_all(d).expect("mkdir");
         }
-        Self { _tmp: tmp, home, config_home, data_home, repo }
+        Self {
+            _tmp: tmp,
+            home,
+            config_home,
+            data_home,
+            repo,
+        }
     }
 
     /// Writes `contents` to `rel` under the repo, creating parents.
@@ -79,7 +85,10 @@ impl World {
         if out.status.success() {
             panic!("{}", describe(cmd, &out, &self.repo, "expected failure"));
         }
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 }
 
