@@ -2,7 +2,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ModelRef, Money, Stage, Task, TaskId, Tier, Usage};
+use crate::{ModelRef, Money, RouteDecision, Stage, Task, TaskId, Tier, Usage};
 
 /// How a model call ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +60,29 @@ pub enum Event {
     TaskStarted {
         /// The task.
         task: Task,
+    },
+    /// The local router decided what the task is and which tier each stage
+    /// needs.
+    RouteDecided {
+        /// The task, when routing served one.
+        task_id: Option<TaskId>,
+        /// The decision.
+        decision: RouteDecision,
+    },
+    /// The semantic cache was asked whether this task was already answered.
+    CacheLookup {
+        /// The task, when the lookup served one.
+        task_id: Option<TaskId>,
+        /// Whether an entry was served.
+        hit: bool,
+        /// The similarity of the nearest entry, if there was one.
+        similarity: Option<f32>,
+        /// What serving the entry saved: the cost of the calls it replaced
+        /// (zero on a miss).
+        saved: Money,
+        /// Why it hit or missed, for people ("exact", "salient tokens differ:
+        /// 8080 vs 8081", "src/lib.rs changed").
+        reason: String,
     },
     /// A stage began work on a model.
     StageStarted {

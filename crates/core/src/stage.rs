@@ -64,6 +64,17 @@ pub struct ParseEnumError {
     expected: String,
 }
 
+impl ParseEnumError {
+    /// An error for `got`, which is not one of `expected` (a list of names).
+    pub fn new(what: &'static str, got: &str, expected: &str) -> Self {
+        Self {
+            what,
+            got: got.to_owned(),
+            expected: expected.to_owned(),
+        }
+    }
+}
+
 impl FromStr for Stage {
     type Err = ParseEnumError;
 
