@@ -45,6 +45,7 @@ mod keys;
 mod layer;
 mod raw;
 mod resolve;
+mod review;
 mod route;
 mod show;
 mod source;
@@ -61,6 +62,7 @@ pub use check::{DEPRECATION_WARNING_DAYS, Diagnostic, Severity};
 pub use distiq_core::ApiKey;
 pub use error::{Error, Result};
 pub use layer::{ENV_OVERRIDES, EnvOverride, find_repo_root, user_config_path};
+pub use review::{FindingSeverity, ReviewPattern, ReviewSettings};
 pub use show::{Entry, ModelSummary};
 pub use source::Source;
 
@@ -85,6 +87,8 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// Where the cost ledger lives.
     pub ledger: LedgerSettings,
+    /// How `distiq review` judges a change.
+    pub review: ReviewSettings,
     sources: BTreeMap<Vec<String>, Source>,
     files: Vec<FileLayer>,
 }

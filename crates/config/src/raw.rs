@@ -12,6 +12,8 @@ use jiff::civil::Date;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
+use crate::FindingSeverity;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawConfig {
@@ -33,6 +35,8 @@ pub(crate) struct RawConfig {
     pub timeouts: RawTimeouts,
     #[serde(default)]
     pub ledger: RawLedger,
+    #[serde(default)]
+    pub review: RawReview,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,6 +128,36 @@ pub(crate) struct RawTimeouts {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLedger {
     pub path: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReview {
+    pub fail_on: Option<FindingSeverity>,
+    pub escalate_at: Option<FindingSeverity>,
+    pub confirm_tier: Option<Tier>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub max_file_bytes: Option<u64>,
+    pub context_lines: Option<u32>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub max_prompt_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub batch_poll_interval_ms: Option<u64>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub batch_max_wait_secs: Option<u64>,
+    #[serde(default)]
+    pub patterns: BTreeMap<String, RawPattern>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPattern {
+    pub regex: Option<String>,
+    pub unless: Option<String>,
+    pub files: Option<Vec<String>>,
+    pub severity: Option<FindingSeverity>,
+    pub message: Option<String>,
+    pub enabled: Option<bool>,
 }
 
 // The readers below go through `toml::Value` so that both a string

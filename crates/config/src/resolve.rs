@@ -12,7 +12,8 @@ use crate::raw::RawConfig;
 use crate::source::dotted;
 use crate::{
     Budget, Config, Error, FileLayer, LedgerSettings, ModelInfo, ProviderConfig, Result,
-    RetrySettings, Source, StageConfig, StructuredSettings, TierAssignment, Timeouts,
+    RetrySettings, ReviewPattern, ReviewSettings, Source, StageConfig, StructuredSettings,
+    TierAssignment, Timeouts,
 };
 
 pub(crate) struct Inputs<'a> {
@@ -151,6 +152,8 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
         ),
     };
 
+    let review = review(raw.review, &ctx)?;
+
     let ledger_path = match raw.ledger.path {
         Some(p) => ctx.path(&p, &key(&["ledger", "path"])),
         None => default_ledger_path(env).ok_or_else(|| Error::Missing {
@@ -174,8 +177,54 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
         structured,
         timeouts,
         ledger: LedgerSettings { path: ledger_path },
+        review,
         sources,
         files,
+    })
+}
+
+fn review(r: crate::raw::RawReview, ctx: &Ctx<'_>) -> Result<ReviewSettings> {
+    let mut patterns = std::collections::BTreeMap::new();
+    for (name, p) in r.patterns {
+        if p.enabled == Some(false) {
+            continue;
+        }
+        let at = |field: &str| key(&["review", "patterns", name.as_str(), field]);
+        let regex = p.regex.ok_or_else(|| {
+            ctx.missing(
+                &at("regex"),
+                "`regex = '\\bdbg!\\('` (or `enabled = false`)",
+            )
+        })?;
+        let message = p
+            .message
+            .ok_or_else(|| ctx.missing(&at("message"), "`message = \"what is wrong\"`"))?;
+        patterns.insert(
+            name,
+            ReviewPattern {
+                regex,
+                unless: p.unless.filter(|u| !u.is_empty()),
+                files: p.files.unwrap_or_default(),
+                severity: p.severity.unwrap_or_default(),
+                message,
+            },
+        );
+    }
+    Ok(ReviewSettings {
+        fail_on: ctx.need(r.fail_on, &["review", "fail_on"])?,
+        escalate_at: ctx.need(r.escalate_at, &["review", "escalate_at"])?,
+        confirm_tier: ctx.need(r.confirm_tier, &["review", "confirm_tier"])?,
+        max_file_bytes: ctx.need(r.max_file_bytes, &["review", "max_file_bytes"])?,
+        context_lines: ctx.need(r.context_lines, &["review", "context_lines"])?,
+        max_prompt_bytes: ctx.need(r.max_prompt_bytes, &["review", "max_prompt_bytes"])?,
+        batch_poll_interval: Duration::from_millis(ctx.need(
+            r.batch_poll_interval_ms,
+            &["review", "batch_poll_interval_ms"],
+        )?),
+        batch_max_wait: Duration::from_secs(
+            ctx.need(r.batch_max_wait_secs, &["review", "batch_max_wait_secs"])?,
+        ),
+        patterns,
     })
 }
 

@@ -95,6 +95,10 @@ fn strings<T: ToString>(items: &[T]) -> Option<toml::Value> {
     ))
 }
 
+fn big(v: u64) -> Option<toml::Value> {
+    int(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
 fn secs(d: std::time::Duration) -> Option<toml::Value> {
     int(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
@@ -105,7 +109,8 @@ fn millis(d: std::time::Duration) -> Option<toml::Value> {
 
 impl Config {
     /// Every resolved value with its source, in file order: providers,
-    /// tiers, stages, models, budget, retry, structured, timeouts, ledger.
+    /// tiers, stages, models, budget, retry, structured, timeouts, review,
+    /// ledger.
     /// Holds names of key variables, never a key.
     pub fn entries(&self) -> Vec<Entry> {
         let mut o = Out {
@@ -229,6 +234,37 @@ impl Config {
             secs(self.timeouts.stream_idle),
             None,
         );
+        let r = &self.review;
+        o.push(&["review", "fail_on"], s(r.fail_on), None);
+        o.push(&["review", "escalate_at"], s(r.escalate_at), None);
+        o.push(&["review", "confirm_tier"], s(r.confirm_tier), None);
+        o.push(&["review", "max_file_bytes"], big(r.max_file_bytes), None);
+        o.push(&["review", "context_lines"], int(r.context_lines), None);
+        o.push(
+            &["review", "max_prompt_bytes"],
+            big(r.max_prompt_bytes),
+            None,
+        );
+        o.push(
+            &["review", "batch_poll_interval_ms"],
+            millis(r.batch_poll_interval),
+            None,
+        );
+        o.push(
+            &["review", "batch_max_wait_secs"],
+            secs(r.batch_max_wait),
+            None,
+        );
+        for (name, p) in &r.patterns {
+            let at = |field| ["review", "patterns", name.as_str(), field];
+            o.push(&at("regex"), s(&p.regex), None);
+            if let Some(u) = &p.unless {
+                o.push(&at("unless"), s(u), None);
+            }
+            o.push(&at("files"), strings(&p.files), None);
+            o.push(&at("severity"), s(p.severity), None);
+            o.push(&at("message"), s(&p.message), None);
+        }
         let ledger_set = self
             .sources
             .contains_key(&["ledger".to_owned(), "path".to_owned()][..]);
