@@ -39,6 +39,7 @@ mod error;
 mod index;
 mod lang;
 mod rank;
+pub mod syntax;
 mod tags;
 mod terms;
 mod tokens;
