@@ -43,6 +43,7 @@ mod check;
 mod error;
 mod keys;
 mod layer;
+mod local;
 mod raw;
 mod resolve;
 mod review;
@@ -62,6 +63,7 @@ pub use check::{DEPRECATION_WARNING_DAYS, Diagnostic, Severity};
 pub use distiq_core::ApiKey;
 pub use error::{Error, Result};
 pub use layer::{ENV_OVERRIDES, EnvOverride, find_repo_root, user_config_path};
+pub use local::{CacheSettings, RouterSettings};
 pub use review::{FindingSeverity, ReviewPattern, ReviewSettings};
 pub use show::{Entry, ModelSummary};
 pub use source::Source;
@@ -89,6 +91,10 @@ pub struct Config {
     pub ledger: LedgerSettings,
     /// How `distiq review` judges a change.
     pub review: ReviewSettings,
+    /// How the local router decides.
+    pub router: RouterSettings,
+    /// How the semantic cache serves earlier answers.
+    pub cache: CacheSettings,
     sources: BTreeMap<Vec<String>, Source>,
     files: Vec<FileLayer>,
 }

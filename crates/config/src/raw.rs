@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use distiq_core::{ModelRef, Money, ProviderKind, Stage, Tier};
+use distiq_core::{ModelRef, Money, ProviderKind, Stage, TaskKind, Tier};
 use jiff::civil::Date;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
@@ -37,6 +37,32 @@ pub(crate) struct RawConfig {
     pub ledger: RawLedger,
     #[serde(default)]
     pub review: RawReview,
+    #[serde(default)]
+    pub router: RawRouter,
+    #[serde(default)]
+    pub cache: RawCache,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRouter {
+    #[serde(default, deserialize_with = "unit_f32")]
+    pub inspect_margin: Option<f32>,
+    pub inspect: Option<bool>,
+    #[serde(default)]
+    pub exemplars: BTreeMap<TaskKind, Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCache {
+    pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "unit_f32")]
+    pub threshold: Option<f32>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub max_entries: Option<u64>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub max_age_days: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -222,6 +248,16 @@ fn temperature<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error>
     // Temperatures are between 0 and 2: f32 holds them without loss that matters.
     #[allow(clippy::cast_possible_truncation)]
     Ok(Some(t as f32))
+}
+
+fn unit_f32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(D::Error::custom(format!("{v} is not between 0 and 1")));
+    }
+    // In range 0..=1, so the narrowing cannot overflow.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(Some(v as f32))
 }
 
 fn positive_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {

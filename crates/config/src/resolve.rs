@@ -11,9 +11,9 @@ use crate::layer::{KeyPath, Provenance};
 use crate::raw::RawConfig;
 use crate::source::dotted;
 use crate::{
-    Budget, Config, Error, FileLayer, LedgerSettings, ModelInfo, ProviderConfig, Result,
-    RetrySettings, ReviewPattern, ReviewSettings, Source, StageConfig, StructuredSettings,
-    TierAssignment, Timeouts,
+    Budget, CacheSettings, Config, Error, FileLayer, LedgerSettings, ModelInfo, ProviderConfig,
+    Result, RetrySettings, ReviewPattern, ReviewSettings, RouterSettings, Source, StageConfig,
+    StructuredSettings, TierAssignment, Timeouts,
 };
 
 pub(crate) struct Inputs<'a> {
@@ -153,6 +153,19 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
     };
 
     let review = review(raw.review, &ctx)?;
+    let router = RouterSettings {
+        inspect_margin: ctx.need(raw.router.inspect_margin, &["router", "inspect_margin"])?,
+        inspect: ctx.need(raw.router.inspect, &["router", "inspect"])?,
+        exemplars: raw.router.exemplars,
+    };
+    let cache = CacheSettings {
+        enabled: ctx.need(raw.cache.enabled, &["cache", "enabled"])?,
+        threshold: ctx.need(raw.cache.threshold, &["cache", "threshold"])?,
+        max_entries: ctx.need(raw.cache.max_entries, &["cache", "max_entries"])?,
+        max_age: Duration::from_secs(
+            ctx.need(raw.cache.max_age_days, &["cache", "max_age_days"])? * 86_400,
+        ),
+    };
 
     let ledger_path = match raw.ledger.path {
         Some(p) => ctx.path(&p, &key(&["ledger", "path"])),
@@ -178,6 +191,8 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
         timeouts,
         ledger: LedgerSettings { path: ledger_path },
         review,
+        router,
+        cache,
         sources,
         files,
     })

@@ -234,6 +234,37 @@ impl Config {
             secs(self.timeouts.stream_idle),
             None,
         );
+        let rt = &self.router;
+        o.push(
+            &["router", "inspect_margin"],
+            Some(toml::Value::Float(round_f32(rt.inspect_margin))),
+            None,
+        );
+        o.push(
+            &["router", "inspect"],
+            Some(toml::Value::Boolean(rt.inspect)),
+            None,
+        );
+        for (kind, ex) in &rt.exemplars {
+            o.push(&["router", "exemplars", kind.as_str()], strings(ex), None);
+        }
+        let c = &self.cache;
+        o.push(
+            &["cache", "enabled"],
+            Some(toml::Value::Boolean(c.enabled)),
+            None,
+        );
+        o.push(
+            &["cache", "threshold"],
+            Some(toml::Value::Float(round_f32(c.threshold))),
+            None,
+        );
+        o.push(&["cache", "max_entries"], big(c.max_entries), None);
+        o.push(
+            &["cache", "max_age_days"],
+            big(c.max_age.as_secs() / 86_400),
+            None,
+        );
         let r = &self.review;
         o.push(&["review", "fail_on"], s(r.fail_on), None);
         o.push(&["review", "escalate_at"], s(r.escalate_at), None);

@@ -1,0 +1,83 @@
+//! The `[router]` and `[cache]` tables: distiq's two local decisions, made
+//! before any money is spent.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use distiq_core::TaskKind;
+
+/// How the local router decides (`distiq route`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouterSettings {
+    /// When the local classifier's top two kinds are closer than this
+    /// (in probability), the cheap tier is asked instead (inspect-then-pick,
+    /// seed 002). 0 never asks.
+    pub inspect_margin: f32,
+    /// Whether inspect-then-pick may call a model at all.
+    pub inspect: bool,
+    /// Extra exemplar prompts per kind, added to the built-in ones.
+    pub exemplars: BTreeMap<TaskKind, Vec<String>>,
+}
+
+/// How the semantic cache serves earlier answers (`distiq cache`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheSettings {
+    /// Whether lookups and stores happen at all.
+    pub enabled: bool,
+    /// The cosine similarity an entry must reach to be a candidate.
+    pub threshold: f32,
+    /// The most entries kept per repository; the oldest go first.
+    pub max_entries: u64,
+    /// Entries older than this are not served and are evicted.
+    pub max_age: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ConfigBuilder;
+    use distiq_core::TaskKind;
+
+    fn build(overrides: &[(&str, &str)]) -> crate::Result<crate::Config> {
+        let mut b = ConfigBuilder::new()
+            .user_file(None)
+            .env([("HOME", "/home/u")]);
+        for (k, v) in overrides {
+            b = b.cli_override(*k, *v);
+        }
+        b.build()
+    }
+
+    #[test]
+    fn defaults_and_overrides_of_router_and_cache() {
+        let c = build(&[]).unwrap();
+        assert!(c.cache.enabled && c.cache.threshold > 0.5 && c.cache.threshold < 1.0);
+        assert!(c.cache.max_entries > 0 && c.cache.max_age.as_secs() > 0);
+        assert!(c.router.inspect && c.router.inspect_margin > 0.0);
+        let c = build(&[
+            ("cache.threshold", "0.95"),
+            ("router.exemplars.docs", "[\"write the changelog\"]"),
+        ])
+        .unwrap();
+        assert!((c.cache.threshold - 0.95).abs() < 1e-6);
+        assert_eq!(c.router.exemplars[&TaskKind::Docs], ["write the changelog"]);
+        assert_eq!(
+            c.source_of("cache.threshold").map(|s| s.layer()),
+            Some("cli")
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_key() {
+        let err = build(&[("cache.threshold", "1.5")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("threshold") && err.contains("between 0 and 1"),
+            "{err}"
+        );
+        let err = build(&[("router.exemplars.chores", "[\"x\"]")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("chores"), "{err}");
+    }
+}
