@@ -134,8 +134,11 @@ pub struct TierAssignment {
 /// The settings of one stage of the cascade.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageConfig {
-    /// The tier the stage runs on unless the router raises it.
+    /// The tier the stage runs on when the router has no opinion.
     pub tier: Tier,
+    /// The lowest tier the router may choose for this stage: a quality floor
+    /// (`None`: any tier).
+    pub min_tier: Option<Tier>,
     /// A model pinned for this stage at its own tier, instead of the tier's.
     pub model: Option<ModelRef>,
     /// Sampling temperature; `None` leaves it to the provider.

@@ -86,6 +86,7 @@ pub(crate) struct RawTier {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStage {
     pub tier: Option<Tier>,
+    pub min_tier: Option<Tier>,
     pub model: Option<ModelRef>,
     #[serde(default, deserialize_with = "temperature")]
     pub temperature: Option<f32>,

@@ -84,6 +84,7 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
             stage,
             StageConfig {
                 tier,
+                min_tier: s.and_then(|s| s.min_tier),
                 model: s.and_then(|s| s.model.clone()),
                 temperature: s.and_then(|s| s.temperature),
                 max_tokens,

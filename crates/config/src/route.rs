@@ -7,15 +7,17 @@ use crate::{Config, ModelInfo, StageConfig, StageRoute};
 impl Config {
     /// How `stage` is served when the router asks for `tier`.
     ///
-    /// The tier is never below the stage's configured tier: the router may
-    /// raise a stage, not lower it. The model is the stage's pinned model
+    /// The router picks the tier (cheaper for trivial tasks, stronger for
+    /// hard ones); the stage's `min_tier`, when set, is a floor it cannot go
+    /// below. Use the stage's own `tier` when there is no route. The model
+    /// is the stage's pinned model
     /// when the tier is the stage's own, else the tier's model. Fallbacks are
     /// the stage's explicit chain, or else the models of the strictly higher
     /// tiers; either way the model itself and anything cheaper than it (by
     /// output price) are left out, so escalation only goes up.
     pub fn route(&self, stage: Stage, tier: Tier) -> StageRoute {
         let sc = self.stage(stage);
-        let tier = tier.max(sc.tier);
+        let tier = sc.min_tier.map_or(tier, |floor| tier.max(floor));
         let model = match &sc.model {
             Some(pinned) if tier == sc.tier => pinned.clone(),
             _ => self.tier_model(tier),
@@ -104,6 +106,7 @@ impl Config {
         self.stages.get(&stage).cloned().unwrap_or(StageConfig {
             // The builder guarantees every stage; see `tier_model`.
             tier: Tier::Mid,
+            min_tier: None,
             model: None,
             temperature: None,
             max_tokens: 8192,

@@ -138,6 +138,9 @@ impl Config {
         for (stage, sc) in &self.stages {
             let st = stage.as_str();
             o.push(&["stages", st, "tier"], s(sc.tier), None);
+            if let Some(floor) = sc.min_tier {
+                o.push(&["stages", st, "min_tier"], s(floor), None);
+            }
             if let Some(m) = &sc.model {
                 o.push(&["stages", st, "model"], s(m), None);
             }

@@ -137,8 +137,8 @@ impl Registry {
         Ok(client)
     }
 
-    /// The route for `stage` at `tier` (the router may raise a stage's
-    /// tier, never lower it) and a request carrying its settings.
+    /// The route for `stage` at `tier` (never below the stage's
+    /// `min_tier`) and a request carrying its settings.
     pub fn request(&self, stage: Stage, tier: Tier) -> (StageRoute, ChatRequest) {
         let route = self.config.route(stage, tier);
         let mut req = ChatRequest::new(route.model.model.clone(), route.max_tokens);

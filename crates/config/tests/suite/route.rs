@@ -31,7 +31,7 @@ fn a_stage_uses_its_tier_model_and_escalates_through_the_tiers_above() {
 }
 
 #[test]
-fn the_router_may_raise_a_stage_but_never_lower_it() {
+fn the_router_may_raise_or_lower_a_stage() {
     let c = Home::new().build();
     let raised = c.route(Stage::Plan, Tier::Top);
     assert_eq!(
@@ -39,9 +39,11 @@ fn the_router_may_raise_a_stage_but_never_lower_it() {
         (Tier::Top, m("anthropic:claude-opus-4-5"))
     );
     assert!(raised.fallbacks.is_empty());
+    // Without a floor the router may lower a stage: a trivial task plans
+    // on the cheap tier.
     let lowered = c.route(Stage::Plan, Tier::Cheap);
-    assert_eq!(lowered.tier, Tier::Mid);
-    assert_eq!(lowered.model, m("anthropic:claude-sonnet-4-5"));
+    assert_eq!(lowered.tier, Tier::Cheap);
+    assert_eq!(lowered.model, m("deepseek:deepseek-chat"));
 }
 
 #[test]
@@ -112,4 +114,21 @@ fn a_new_model_row_defaults_its_cache_rates_to_the_input_price() {
     let c = home.build();
     let p = c.price(&m("openrouter:qwen/qwen3-coder")).unwrap();
     assert_eq!((p.cached_input, p.cache_write), (200_000, 200_000));
+}
+
+#[test]
+fn min_tier_is_a_floor_the_router_cannot_go_below() {
+    let home = Home::new();
+    home.write_repo("[stages.plan]\nmin_tier = \"mid\"\n");
+    let c = home.build();
+    let r = c.route(Stage::Plan, Tier::Cheap);
+    assert_eq!(
+        (r.tier, r.model),
+        (Tier::Mid, m("anthropic:claude-sonnet-4-5"))
+    );
+    assert_eq!(c.route(Stage::Plan, Tier::Top).tier, Tier::Top);
+    assert_eq!(
+        c.source_of("stages.plan.min_tier").map(|s| s.layer()),
+        Some("repo_file")
+    );
 }
