@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::index::RepoIndex;
-use crate::terms::{TaskTerms, split_identifier, stem};
+use crate::terms::{TaskTerms, phrase_key, split_identifier, stem};
 
 mod graph;
 mod why;
@@ -138,7 +138,7 @@ pub fn rank(index: &RepoIndex, task: Option<&str>, opts: &RankOptions<'_>) -> Ra
     let lexical = query.lexical_scores(index, &syms);
     let max_lex = lexical.iter().copied().fold(0.0, f64::max);
     let mut pers = vec![0.0; n];
-    for (f, file) in files.iter().enumerate() {
+    for f in 0..n {
         let mut p = if max_lex > 0.0 {
             lexical[f] / max_lex
         } else {
@@ -147,15 +147,11 @@ pub fn rank(index: &RepoIndex, task: Option<&str>, opts: &RankOptions<'_>) -> Ra
         if query.path_named[f] {
             p += 2.0;
         }
-        for &id in &query.mentioned {
-            if syms.defines[id as usize]
-                .binary_search(&graph::ix(f))
-                .is_ok()
-            {
-                p += 1.0 / (syms.defines[id as usize].len() as f64).sqrt();
+        for (&id, &w) in syms.file_defs(f).iter().zip(syms.file_def_weights(f)) {
+            if query.mentioned.contains(&id) {
+                p += w / (syms.defines[id as usize].len() as f64).sqrt();
             }
         }
-        let _ = file;
         pers[f] = p;
     }
     let personalised = pers.iter().any(|&p| p > 0.0);
@@ -339,7 +335,8 @@ impl<'t> Query<'t> {
         for (id, name) in syms.names.iter().enumerate() {
             let exact = terms.idents.contains(*name);
             let loose = name.len() >= 4 && lower.contains(&name.to_lowercase());
-            if exact || loose {
+            let spelled = name.len() >= 6 && terms.phrases.contains(&phrase_key(name));
+            if exact || loose || spelled {
                 mentioned.insert(graph::ix(id));
             }
         }
@@ -427,9 +424,9 @@ impl<'t> Query<'t> {
             .map(|(f, file)| {
                 let mut tf = vec![0.0; self.words.len()];
                 let defs = syms.file_defs(f);
-                for &id in defs {
+                for (&id, &weight) in defs.iter().zip(syms.file_def_weights(f)) {
                     for &w in &self.ident_words[id as usize] {
-                        tf[w as usize] += 1.0;
+                        tf[w as usize] += weight;
                     }
                 }
                 for &(id, count) in syms.file_refs(f) {
@@ -441,6 +438,13 @@ impl<'t> Query<'t> {
                 for part in &parts {
                     if let Some(i) = self.words.iter().position(|(w, _)| w == part) {
                         tf[i] += weight::PATH_TF;
+                    } else if part.len() >= 6 {
+                        // A compound part (`textwrap`) holds the words.
+                        for (i, (w, _)) in self.words.iter().enumerate() {
+                            if w.len() >= 4 && part.contains(w.as_str()) {
+                                tf[i] += weight::PATH_TF / 2.0;
+                            }
+                        }
                     }
                 }
                 (tf, (defs.len() + parts.len()) as f64)

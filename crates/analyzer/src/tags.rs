@@ -20,7 +20,7 @@ use crate::lang::Lang;
 
 /// Bumped whenever extraction changes what it produces, so old caches are
 /// ignored (it is part of the cache fingerprint).
-pub(crate) const EXTRACTOR_VERSION: u32 = 1;
+pub(crate) const EXTRACTOR_VERSION: u32 = 2;
 
 /// The longest signature kept, in characters.
 const MAX_SIGNATURE: usize = 200;
@@ -124,6 +124,9 @@ pub struct Def {
     /// The index (in the same file's list) of the innermost definition that
     /// contains this one.
     pub parent: Option<u32>,
+    /// A function declared without a body: a prototype, a trait or interface
+    /// method's signature, an `extern` item. The code lives elsewhere.
+    pub decl: bool,
 }
 
 /// The tags of one file.
@@ -226,6 +229,8 @@ pub(crate) fn extract(lang: Lang, text: &str, deadline: Duration) -> Result<File
             end_line: end_line(node),
             signature: signature(node, text),
             parent,
+            decl: matches!(kind, DefKind::Function | DefKind::Method)
+                && body_start(unwrap_decorated(node)).is_none(),
         });
         stack.push((end, index));
     }
@@ -355,13 +360,18 @@ fn leading_docs_start(node: Node<'_>) -> Node<'_> {
     first
 }
 
-/// The definition's head on one line, without its body.
-fn signature(node: Node<'_>, text: &str) -> String {
-    let inner = if node.kind() == "decorated_definition" {
+/// The definition inside a decorated one.
+fn unwrap_decorated(node: Node<'_>) -> Node<'_> {
+    if node.kind() == "decorated_definition" {
         node.child_by_field_name("definition").unwrap_or(node)
     } else {
         node
-    };
+    }
+}
+
+/// The definition's head on one line, without its body.
+fn signature(node: Node<'_>, text: &str) -> String {
+    let inner = unwrap_decorated(node);
     let start = inner.start_byte();
     let end = body_start(inner).unwrap_or_else(|| {
         // No body: the first line.

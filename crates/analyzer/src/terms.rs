@@ -57,7 +57,7 @@ pub fn stem(word: &str) -> String {
     {
         w.pop();
     }
-    for suffix in ["ation", "ing", "ed", "er", "ly"] {
+    for suffix in ["ation", "ion", "ing", "ed", "er", "ly"] {
         if w.len() >= suffix.len() + 3 && w.ends_with(suffix) {
             w.truncate(w.len() - suffix.len());
             break;
@@ -189,6 +189,20 @@ pub struct TaskTerms {
     pub words: BTreeSet<String>,
     /// Tokens that look like file paths (`src/de.rs`, `mod.rs`).
     pub paths: BTreeSet<String>,
+    /// Runs of two or three words run together, lower-case (`did you mean`
+    /// gives `didyoumean`), to meet identifiers the task spells out as
+    /// words; see [`phrase_key`].
+    pub phrases: BTreeSet<String>,
+}
+
+/// An identifier as a phrase key: lower-case, underscores and dashes dropped
+/// (`did_you_mean` and `DidYouMean` give `didyoumean`).
+pub fn phrase_key(ident: &str) -> String {
+    ident
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl TaskTerms {
@@ -204,13 +218,44 @@ impl TaskTerms {
                     .paths
                     .insert(token.trim_start_matches("./").to_string());
             }
+            // Only what is written as code names code: `Value`, `from_str`,
+            // `select!`, `Error::is_timeout`; plain words ("value") are words.
+            if looks_like_code(raw) {
+                for part in raw.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                    if part.len() >= 2 && !part.chars().all(|c| c.is_ascii_digit()) {
+                        terms.idents.insert(part.to_string());
+                    }
+                }
+            }
+        }
+        // Phrases run over plain words only: an identifier breaks the run.
+        let mut runs: Vec<Vec<String>> = vec![Vec::new()];
+        for token in task.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if token.is_empty() {
+                continue;
+            }
+            let plain = token.chars().all(char::is_alphabetic)
+                && !token.chars().skip(1).any(char::is_uppercase);
+            match runs.last_mut() {
+                Some(run) if plain => run.push(token.to_lowercase()),
+                _ => runs.push(Vec::new()),
+            }
+        }
+        for run in &runs {
+            for n in 2..=3 {
+                for window in run.windows(n) {
+                    let joined = window.concat();
+                    // "inline tables" should meet `InlineTable` too.
+                    if let Some(singular) = joined.strip_suffix('s') {
+                        terms.phrases.insert(singular.to_string());
+                    }
+                    terms.phrases.insert(joined);
+                }
+            }
         }
         for token in task.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
             if token.is_empty() || token.chars().all(|c| c.is_ascii_digit()) {
                 continue;
-            }
-            if token.len() >= 2 {
-                terms.idents.insert(token.to_string());
             }
             let lower = token.to_lowercase();
             if STOPWORDS.binary_search(&lower.as_str()).is_ok() {
@@ -227,8 +272,18 @@ impl TaskTerms {
 
     /// Whether the task names nothing at all.
     pub fn is_empty(&self) -> bool {
-        self.idents.is_empty() && self.words.is_empty() && self.paths.is_empty()
+        self.idents.is_empty()
+            && self.words.is_empty()
+            && self.paths.is_empty()
+            && self.phrases.is_empty()
     }
+}
+
+/// Whether a whitespace-separated token of a task is written as code.
+fn looks_like_code(raw: &str) -> bool {
+    let raw = raw.trim_end_matches(['.', ',', ';', '?', ')', '\'', '"']);
+    raw.chars()
+        .any(|c| c.is_uppercase() || matches!(c, '_' | '`' | ':' | '!' | '(' | '#' | '<' | '.'))
 }
 
 fn looks_like_path(token: &str) -> bool {
@@ -292,6 +347,29 @@ mod tests {
         assert!(t.words.contains("str"), "{:?}", t.words);
         assert!(!t.words.contains("where") && !t.words.contains("defined"));
         assert!(!t.idents.contains("8080"));
+        assert!(
+            !t.idents.contains("look"),
+            "plain words are not identifiers: {:?}",
+            t.idents
+        );
+        let t = TaskTerms::parse("the select! macro and Error::is_timeout in `value`");
+        for code in ["select", "Error", "is_timeout", "value"] {
+            assert!(t.idents.contains(code), "{code}: {:?}", t.idents);
+        }
+        assert!(!t.idents.contains("macro"));
         assert!(TaskTerms::parse("   ").is_empty());
+        let t = TaskTerms::parse("suggest names (did you mean) for inline tables");
+        assert!(
+            t.phrases.contains("didyoumean") && t.phrases.contains("inlinetable"),
+            "{:?}",
+            t.phrases
+        );
+        assert_eq!(phrase_key("did_you_mean"), "didyoumean");
+        let t = TaskTerms::parse("ts_tree_cursor_goto should work");
+        assert!(
+            !t.phrases.contains("tstree"),
+            "an identifier's parts are no phrase: {:?}",
+            t.phrases
+        );
     }
 }

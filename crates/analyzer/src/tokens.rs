@@ -15,7 +15,7 @@ pub fn estimate_tokens(text: &str) -> usize {
         let start = i;
         if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
             // A word: short ones are one token, long identifiers split
-            // roughly every four characters; non-ASCII costs more.
+            // roughly every five characters; non-ASCII costs more.
             let mut wide = 0;
             while i < bytes.len()
                 && (bytes[i].is_ascii_alphabetic() || bytes[i] == b'_' || bytes[i] >= 0x80)
@@ -24,10 +24,10 @@ pub fn estimate_tokens(text: &str) -> usize {
                 i += 1;
             }
             let len = i - start - wide;
-            tokens += if len <= 6 {
+            tokens += if len <= 8 {
                 usize::from(len > 0)
             } else {
-                len.div_ceil(4)
+                len.div_ceil(5)
             } + wide / 2;
         } else if b.is_ascii_digit() {
             while i < bytes.len() && bytes[i].is_ascii_digit() {

@@ -19,11 +19,20 @@ pub(crate) struct Symbols<'a> {
     ids: HashMap<&'a str, u32>,
     /// Per id: the files defining it, sorted.
     pub defines: Vec<Vec<u32>>,
+    /// Parallel to `defines`: 1, or [`DECL_WEIGHT`] where only declared.
+    define_weights: Vec<Vec<f64>>,
     /// Per id: `(file, count)` of the files referencing it, sorted by file.
     pub references: Vec<Vec<(u32, u32)>>,
     file_defs: Vec<Vec<u32>>,
+    /// Parallel to `file_defs`: 1 if the file defines the name with a body,
+    /// [`DECL_WEIGHT`] if it only declares it.
+    file_def_weights: Vec<Vec<f64>>,
     file_refs: Vec<Vec<(u32, u32)>>,
 }
+
+/// A name a file only declares (a prototype, a trait method signature)
+/// counts this much of one it defines.
+pub(crate) const DECL_WEIGHT: f64 = 0.5;
 
 impl<'a> Symbols<'a> {
     pub fn new(index: &'a RepoIndex) -> Self {
@@ -32,8 +41,10 @@ impl<'a> Symbols<'a> {
             names: Vec::new(),
             ids: HashMap::new(),
             defines: Vec::new(),
+            define_weights: Vec::new(),
             references: Vec::new(),
             file_defs: vec![Vec::new(); files.len()],
+            file_def_weights: vec![Vec::new(); files.len()],
             file_refs: vec![Vec::new(); files.len()],
         };
         for (f, file) in files.iter().enumerate() {
@@ -44,12 +55,22 @@ impl<'a> Symbols<'a> {
                 if id == next {
                     s.names.push(def.name.as_str());
                     s.defines.push(Vec::new());
+                    s.define_weights.push(Vec::new());
                     s.references.push(Vec::new());
                 }
+                let weight = if def.decl { DECL_WEIGHT } else { 1.0 };
                 let definers = &mut s.defines[id as usize];
                 if definers.last() != Some(&f) {
                     definers.push(f);
+                    s.define_weights[id as usize].push(weight);
                     s.file_defs[f as usize].push(id);
+                    s.file_def_weights[f as usize].push(weight);
+                } else if let Some(pos) = s.file_defs[f as usize].iter().position(|&i| i == id) {
+                    let w = &mut s.file_def_weights[f as usize][pos];
+                    *w = w.max(weight);
+                    if let Some(dw) = s.define_weights[id as usize].last_mut() {
+                        *dw = dw.max(weight);
+                    }
                 }
             }
         }
@@ -72,6 +93,11 @@ impl<'a> Symbols<'a> {
     /// The ids a file defines (each once).
     pub fn file_defs(&self, f: usize) -> &[u32] {
         &self.file_defs[f]
+    }
+
+    /// Per name of [`Symbols::file_defs`]: 1, or less if only declared.
+    pub fn file_def_weights(&self, f: usize) -> &[f64] {
+        &self.file_def_weights[f]
     }
 
     /// The defined names a file references, with counts.
@@ -123,16 +149,18 @@ fn for_each_edge(syms: &Symbols<'_>, mul: &[f64], mut each: impl FnMut(u32, u32,
             continue;
         }
         let refs = &syms.references[id];
+        let weights = &syms.define_weights[id];
         if refs.is_empty() {
             for &d in definers {
                 each(d, d, ix(id), UNREFERENCED);
             }
             continue;
         }
+        // A use is better explained by the body than by a prototype.
         for &(r, count) in refs {
             let w = m * f64::from(count).sqrt();
-            for &d in definers {
-                each(r, d, ix(id), w);
+            for (&d, &dw) in definers.iter().zip(weights) {
+                each(r, d, ix(id), w * dw);
             }
         }
     }
@@ -142,7 +170,7 @@ pub(crate) fn edges(syms: &Symbols<'_>, mul: &[f64]) -> Edges {
     let n = syms.file_defs.len();
     let mut merged: HashMap<(u32, u32), f64> = HashMap::new();
     for_each_edge(syms, mul, |r, d, _, w| {
-        *merged.entry((r, d)).or_default() += w
+        *merged.entry((r, d)).or_default() += w;
     });
     let mut list: Vec<(u32, u32, f64)> = merged.into_iter().map(|((r, d), w)| (r, d, w)).collect();
     list.sort_unstable_by_key(|&(r, d, _)| (r, d));

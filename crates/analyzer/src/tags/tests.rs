@@ -52,6 +52,11 @@ fn helper(p: &Point<u8>) -> u8 { p.x }
     assert_eq!(t.defs[0].signature, "pub struct Point<T>");
     assert_eq!(t.defs[0].line, 3);
     assert!(
+        t.defs[4].decl,
+        "a trait method without a body is a declaration"
+    );
+    assert!(!t.defs[2].decl);
+    assert!(
         has_ref(&t, "Point"),
         "the impl and helper use Point: {:?}",
         t.refs
@@ -231,6 +236,10 @@ static char *name_of(node_t *n) {
         ]
     );
     assert_eq!(t.defs[4].signature, "static char *name_of(node_t *n)");
+    assert!(
+        t.defs[3].decl && !t.defs[4].decl,
+        "the prototype is a declaration, the definition is not"
+    );
 }
 
 #[test]
