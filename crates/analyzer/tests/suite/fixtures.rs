@@ -16,10 +16,10 @@ fn locked_versions(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == format!("name = \"{name}\"") {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                out.push(v.trim_end_matches('"').to_string());
-            }
+        if line == format!("name = \"{name}\"")
+            && let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            out.push(v.trim_end_matches('"').to_string());
         }
     }
     out
