@@ -61,6 +61,17 @@ impl SseReader {
         }
     }
 
+    /// A reader over a body held in memory, for unit tests of the dialects.
+    #[cfg(test)]
+    pub(crate) fn from_text(body: &str, provider: &str) -> Self {
+        let chunks: Vec<reqwest::Result<Bytes>> = vec![Ok(Bytes::from(body.to_owned()))];
+        Self::from_stream(
+            futures::stream::iter(chunks).boxed(),
+            provider,
+            Duration::from_secs(5),
+        )
+    }
+
     /// The next event; `Ok(None)` at a clean end of the body. A body that
     /// ends inside a line is an error ([`Error::StreamCut`]).
     pub(crate) async fn next(&mut self, cancel: &CancellationToken) -> Result<Option<SseEvent>> {

@@ -61,6 +61,27 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, model: &str) -> Result<T> {
     }
 }
 
+/// `name` made acceptable as a tool or schema name: both Anthropic and
+/// OpenAI accept `[a-zA-Z0-9_-]{1,64}`.
+pub(crate) fn identifier(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    if clean.is_empty() {
+        "answer".to_owned()
+    } else {
+        clean
+    }
+}
+
 fn strip_fence(s: &str) -> &str {
     let Some(rest) = s.strip_prefix("```") else {
         return s;
@@ -148,6 +169,13 @@ mod tests {
     use distiq_core::CodePlan;
 
     use super::*;
+
+    #[test]
+    fn names_are_made_safe_for_tool_and_schema_fields() {
+        assert_eq!(identifier("code plan/v2"), "code_plan_v2");
+        assert_eq!(identifier(""), "answer");
+        assert_eq!(identifier(&"x".repeat(80)).len(), 64);
+    }
 
     #[test]
     fn the_ladder_starts_at_the_request_and_only_grows() {

@@ -195,20 +195,11 @@ fn index(data: &Value) -> u64 {
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
-    use std::time::Duration;
-
-    use bytes::Bytes;
-    use futures::StreamExt;
 
     use super::*;
 
     fn reader(body: &str) -> SseReader {
-        let chunks: Vec<reqwest::Result<Bytes>> = vec![Ok(Bytes::from(body.to_owned()))];
-        SseReader::from_stream(
-            futures::stream::iter(chunks).boxed(),
-            "anthropic",
-            Duration::from_secs(5),
-        )
+        SseReader::from_text(body, "anthropic")
     }
 
     fn ev(name: &str, data: &str) -> String {

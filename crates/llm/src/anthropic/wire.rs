@@ -139,7 +139,7 @@ fn temperature(t: f32) -> Value {
 
 /// The tool that structured output is forced through, and how to read it.
 fn forced_tool(spec: &StructuredSpec) -> (Value, ToolPlan) {
-    let name = tool_name(&spec.name);
+    let name = crate::structured::identifier(&spec.name);
     let (schema, wrapped) = input_schema(&spec.schema);
     let tool = json!({
         "name": name,
@@ -147,26 +147,6 @@ fn forced_tool(spec: &StructuredSpec) -> (Value, ToolPlan) {
         "input_schema": schema,
     });
     (tool, ToolPlan { name, wrapped })
-}
-
-/// `name` made acceptable as a tool name (`^[a-zA-Z0-9_-]{1,64}$`).
-fn tool_name(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
-    if clean.is_empty() {
-        "answer".to_owned()
-    } else {
-        clean
-    }
 }
 
 /// The schema as a tool's `input_schema`. `$defs` stay (Anthropic follows

@@ -108,20 +108,11 @@ pub(super) async fn read(
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
-    use std::time::Duration;
-
-    use bytes::Bytes;
-    use futures::StreamExt;
 
     use super::*;
 
     fn reader(body: &str) -> SseReader {
-        let chunks: Vec<reqwest::Result<Bytes>> = vec![Ok(Bytes::from(body.to_owned()))];
-        SseReader::from_stream(
-            futures::stream::iter(chunks).boxed(),
-            "local",
-            Duration::from_secs(2),
-        )
+        SseReader::from_text(body, "local")
     }
 
     const WHO: Caller<'static> = Caller {

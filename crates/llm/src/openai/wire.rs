@@ -97,7 +97,10 @@ pub(crate) fn request_body(req: &ChatRequest, dialect: &Dialect, mode: JsonMode)
         let format = match mode {
             JsonMode::Schema => {
                 let mut schema = Map::new();
-                schema.insert("name".into(), Value::String(schema_name(&spec.name)));
+                schema.insert(
+                    "name".into(),
+                    Value::String(crate::structured::identifier(&spec.name)),
+                );
                 if !spec.description.is_empty() {
                     schema.insert(
                         "description".into(),
@@ -128,26 +131,6 @@ fn schema_instruction(spec: &StructuredSpec) -> String {
          no prose and no Markdown fence, only the json.{what}\n{}",
         spec.schema
     )
-}
-
-/// A `json_schema.name`: OpenAI accepts `[a-zA-Z0-9_-]{1,64}`.
-fn schema_name(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
-    if clean.is_empty() {
-        "answer".to_owned()
-    } else {
-        clean
-    }
 }
 
 /// `t` as the JSON number it reads as (`0.2`, not `0.20000000298023224`).
