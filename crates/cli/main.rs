@@ -26,6 +26,8 @@ enum Command {
     /// Show or check the resolved configuration.
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
+    /// Show the repository map and, with --for, the code chosen for a task.
+    Map(cmd::map::MapArgs),
     /// List the configured models: tiers, prices and deprecation dates.
     Models(cmd::models::ModelsArgs),
     /// Report what model calls cost, per stage, model and day.
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     app::init_tracing(&cli.global);
     let result = match cli.command {
         Command::Config(c) => cmd::config::run(&cli.global, c),
+        Command::Map(a) => cmd::map::run(&cli.global, a),
         Command::Models(a) => cmd::models::run(&cli.global, a),
         Command::Stats(a) => cmd::stats::run(&cli.global, a),
     };
