@@ -32,6 +32,7 @@
 //! [`Event::CallFinished`]: distiq_core::Event::CallFinished
 
 mod anthropic;
+mod batch;
 mod client;
 mod error;
 mod gemini;
@@ -44,6 +45,9 @@ mod sse;
 mod structured;
 mod transport;
 
+pub use batch::{
+    BatchClient, BatchItem, BatchPolicy, BatchResult, batch_client, batch_cost, has_batch_api,
+};
 pub use client::ModelClient;
 pub use distiq_core::ApiKey;
 pub use error::{Error, Result};

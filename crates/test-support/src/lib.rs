@@ -7,6 +7,7 @@
 //! tests only; nothing in distiq's default path talks to them.
 
 pub mod anthropic;
+pub mod batch;
 pub mod gemini;
 pub mod openai;
 

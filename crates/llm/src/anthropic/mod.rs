@@ -12,7 +12,7 @@
 //!   `cache_read_input_tokens` → cache reads.
 
 mod stream;
-mod wire;
+pub(crate) mod wire;
 
 use std::time::Instant;
 

@@ -9,7 +9,7 @@
 //! header at all.
 
 mod stream;
-mod wire;
+pub(crate) mod wire;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
