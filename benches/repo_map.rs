@@ -1,0 +1,188 @@
+//! The repo map (distiq-analyzer) on a large real code base: tokio's source
+//! from the cargo registry (about 150k lines of Rust), at the version this
+//! workspace's Cargo.lock pins, copied to a temp dir.
+//!
+//! "Cold" has no tags cache (every file parsed; the OS page cache is warm, as
+//! it is for a developer working in the repo); "warm" has the cache of an
+//! earlier run. Run with `cargo bench --bench repo_map`.
+
+// A benchmark without its fixture has nothing to measure: stop.
+#![allow(clippy::expect_used, clippy::print_stderr, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use distiq_analyzer::{
+    CacheLocation, ContextOptions, IndexOptions, RankOptions, RepoIndex, build_context, rank,
+};
+
+const TASK: &str = "change how interval handles missed ticks";
+
+fn main() {
+    let index = RepoIndex::build(&fixture().root, &options(true)).expect("index");
+    let s = index.stats();
+    eprintln!(
+        "repo_map fixture: {} ({} files, {} source files, {} lines)",
+        fixture().name,
+        s.files,
+        s.source_files,
+        s.source_lines
+    );
+    divan::main();
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    cache: PathBuf,
+    name: String,
+}
+
+/// tokio's source, copied once per process.
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let (name, src) = registry_crate("tokio");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let root = tmp.path().join("repo");
+        copy_tree(&src, &root);
+        let cache = tmp.path().join("tags.bin");
+        Fixture {
+            _tmp: tmp,
+            root,
+            cache,
+            name,
+        }
+    })
+}
+
+fn options(with_cache: bool) -> IndexOptions {
+    let cache = if with_cache {
+        CacheLocation::File(fixture().cache.clone())
+    } else {
+        CacheLocation::Off
+    };
+    IndexOptions {
+        cache,
+        ..IndexOptions::default()
+    }
+}
+
+/// Index with no tags cache: walk, read, parse and tag every file.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn cold_index() -> RepoIndex {
+    RepoIndex::build(&fixture().root, &options(false)).expect("index")
+}
+
+/// Cold index, then the repo map (global ranking, 8K-token budget).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn cold_map() -> String {
+    let index = RepoIndex::build(&fixture().root, &options(false)).expect("index");
+    build_context(
+        &index,
+        None,
+        &ContextOptions::default(),
+        &RankOptions::default(),
+    )
+    .render()
+}
+
+/// Index from the tags cache: walk, read and hash every file, parse none.
+#[divan::bench(sample_count = 20)]
+fn warm_index() -> RepoIndex {
+    warm_up();
+    RepoIndex::build(&fixture().root, &options(true)).expect("index")
+}
+
+/// Warm index, then the repo map.
+#[divan::bench(sample_count = 20)]
+fn warm_map() -> String {
+    warm_up();
+    let index = RepoIndex::build(&fixture().root, &options(true)).expect("index");
+    build_context(
+        &index,
+        None,
+        &ContextOptions::default(),
+        &RankOptions::default(),
+    )
+    .render()
+}
+
+/// Warm index, then the context for a task (map, ranked files, chunks).
+#[divan::bench(sample_count = 20)]
+fn warm_map_for_task() -> String {
+    warm_up();
+    let index = RepoIndex::build(&fixture().root, &options(true)).expect("index");
+    build_context(
+        &index,
+        Some(TASK),
+        &ContextOptions::default(),
+        &RankOptions::default(),
+    )
+    .render()
+}
+
+/// Ranking alone, for a task, on an index in memory.
+#[divan::bench(sample_count = 20)]
+fn rank_for_task(bencher: divan::Bencher) {
+    let index = RepoIndex::build(&fixture().root, &options(true)).expect("index");
+    bencher.bench(|| rank(&index, Some(TASK), &RankOptions::default()));
+}
+
+/// Makes sure the cache file exists (the first warm sample would be cold).
+fn warm_up() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        RepoIndex::build(&fixture().root, &options(true)).expect("index");
+    });
+}
+
+/// `(name-version, path)` of a crate's unpacked source at its locked version.
+fn registry_crate(name: &str) -> (String, PathBuf) {
+    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock"))
+        .expect("Cargo.lock");
+    let mut lines = lock.lines();
+    let mut version = None;
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{name}\"") {
+            version = lines
+                .next()
+                .and_then(|l| l.strip_prefix("version = \""))
+                .map(|v| v.trim_end_matches('"').to_string());
+            break;
+        }
+    }
+    let version = version.unwrap_or_else(|| panic!("{name} is not in Cargo.lock"));
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("CARGO_HOME or HOME");
+    let src = home.join("registry/src");
+    for index in std::fs::read_dir(&src).expect("registry/src") {
+        let dir = index
+            .expect("entry")
+            .path()
+            .join(format!("{name}-{version}"));
+        if dir.is_dir() {
+            return (format!("{name}-{version}"), dir);
+        }
+    }
+    panic!(
+        "{name}-{version} is not unpacked under {}; run `cargo fetch`",
+        src.display()
+    )
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let ft = entry.file_type().expect("file type");
+        let dest = to.join(entry.file_name());
+        if ft.is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else if ft.is_file() {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
