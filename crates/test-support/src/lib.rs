@@ -34,7 +34,9 @@ pub fn sse(events: &[(Option<&str>, String)]) -> String {
 
 /// A 200 response carrying an SSE body.
 pub fn sse_response(body: String) -> ResponseTemplate {
-    ResponseTemplate::new(200).insert_header("content-type", "text/event-stream").set_body_raw(body, "text/event-stream")
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/event-stream")
+        .set_body_raw(body, "text/event-stream")
 }
 
 /// The JSON bodies of the requests the server received, oldest first.

@@ -1,6 +1,6 @@
 mod anthropic;
 mod common;
 mod gemini;
-mod openai;
 mod live;
+mod openai;
 mod registry;
