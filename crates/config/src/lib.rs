@@ -63,7 +63,7 @@ pub use check::{DEPRECATION_WARNING_DAYS, Diagnostic, Severity};
 pub use distiq_core::ApiKey;
 pub use error::{Error, Result};
 pub use layer::{ENV_OVERRIDES, EnvOverride, find_repo_root, user_config_path};
-pub use local::{CacheSettings, RouterSettings};
+pub use local::{CacheSettings, RouterSettings, ValidateSettings};
 pub use review::{FindingSeverity, ReviewPattern, ReviewSettings};
 pub use show::{Entry, ModelSummary};
 pub use source::Source;
@@ -95,6 +95,8 @@ pub struct Config {
     pub router: RouterSettings,
     /// How the semantic cache serves earlier answers.
     pub cache: CacheSettings,
+    /// How applied edits are checked.
+    pub validate: ValidateSettings,
     sources: BTreeMap<Vec<String>, Source>,
     files: Vec<FileLayer>,
 }

@@ -32,6 +32,25 @@ pub struct CacheSettings {
     pub max_age: Duration,
 }
 
+/// How the validator checks applied edits (`[validate]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidateSettings {
+    /// The lint command, run through `sh -c` in the repository root; `None`
+    /// runs none.
+    pub lint: Option<String>,
+    /// The test command, likewise.
+    pub test: Option<String>,
+    /// How long one command may run before it is killed.
+    pub timeout: Duration,
+    /// How much of a failing command's output is kept (and sent back to the
+    /// executor): its tail, where compilers and test runners summarise.
+    pub max_output_bytes: u64,
+    /// Whether the cheap tier also reviews the diff.
+    pub review: bool,
+    /// How often the executor retries with the errors before its tier goes up.
+    pub max_retries: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use crate::ConfigBuilder;
@@ -64,6 +83,19 @@ mod tests {
             c.source_of("cache.threshold").map(|s| s.layer()),
             Some("cli")
         );
+    }
+
+    #[test]
+    fn validate_commands_are_optional_and_empty_means_none() {
+        let c = build(&[]).unwrap();
+        assert_eq!(
+            (c.validate.lint.as_deref(), c.validate.test.as_deref()),
+            (None, None)
+        );
+        assert!(c.validate.timeout.as_secs() > 0 && c.validate.max_retries > 0);
+        let c = build(&[("validate.test", "cargo test -q"), ("validate.lint", "")]).unwrap();
+        assert_eq!(c.validate.test.as_deref(), Some("cargo test -q"));
+        assert_eq!(c.validate.lint, None);
     }
 
     #[test]

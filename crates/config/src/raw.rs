@@ -41,6 +41,21 @@ pub(crate) struct RawConfig {
     pub router: RawRouter,
     #[serde(default)]
     pub cache: RawCache,
+    #[serde(default)]
+    pub validate: RawValidate,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawValidate {
+    pub lint: Option<String>,
+    pub test: Option<String>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub timeout_secs: Option<u64>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub max_output_bytes: Option<u64>,
+    pub review: Option<bool>,
+    pub max_retries: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -13,7 +13,7 @@ use crate::source::dotted;
 use crate::{
     Budget, CacheSettings, Config, Error, FileLayer, LedgerSettings, ModelInfo, ProviderConfig,
     Result, RetrySettings, ReviewPattern, ReviewSettings, RouterSettings, Source, StageConfig,
-    StructuredSettings, TierAssignment, Timeouts,
+    StructuredSettings, TierAssignment, Timeouts, ValidateSettings,
 };
 
 pub(crate) struct Inputs<'a> {
@@ -159,6 +159,15 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
         inspect: ctx.need(raw.router.inspect, &["router", "inspect"])?,
         exemplars: raw.router.exemplars,
     };
+    let v = raw.validate;
+    let validate = ValidateSettings {
+        lint: v.lint.filter(|c| !c.trim().is_empty()),
+        test: v.test.filter(|c| !c.trim().is_empty()),
+        timeout: Duration::from_secs(ctx.need(v.timeout_secs, &["validate", "timeout_secs"])?),
+        max_output_bytes: ctx.need(v.max_output_bytes, &["validate", "max_output_bytes"])?,
+        review: ctx.need(v.review, &["validate", "review"])?,
+        max_retries: ctx.need(v.max_retries, &["validate", "max_retries"])?,
+    };
     let cache = CacheSettings {
         enabled: ctx.need(raw.cache.enabled, &["cache", "enabled"])?,
         threshold: ctx.need(raw.cache.threshold, &["cache", "threshold"])?,
@@ -194,6 +203,7 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
         review,
         router,
         cache,
+        validate,
         sources,
         files,
     })

@@ -268,6 +268,28 @@ impl Config {
             big(c.max_age.as_secs() / 86_400),
             None,
         );
+        let v = &self.validate;
+        let unset = || Some("not set: no command".to_owned());
+        match &v.lint {
+            Some(c) => o.push(&["validate", "lint"], s(c), None),
+            None => o.push(&["validate", "lint"], None, unset()),
+        }
+        match &v.test {
+            Some(c) => o.push(&["validate", "test"], s(c), None),
+            None => o.push(&["validate", "test"], None, unset()),
+        }
+        o.push(&["validate", "timeout_secs"], secs(v.timeout), None);
+        o.push(
+            &["validate", "max_output_bytes"],
+            big(v.max_output_bytes),
+            None,
+        );
+        o.push(
+            &["validate", "review"],
+            Some(toml::Value::Boolean(v.review)),
+            None,
+        );
+        o.push(&["validate", "max_retries"], int(v.max_retries), None);
         let r = &self.review;
         o.push(&["review", "fail_on"], s(r.fail_on), None);
         o.push(&["review", "escalate_at"], s(r.escalate_at), None);
