@@ -1,0 +1,7 @@
+mod apply;
+mod crash;
+mod git;
+mod matcher;
+mod paths;
+mod plan;
+mod support;
