@@ -32,6 +32,12 @@ enum Command {
     Models(cmd::models::ModelsArgs),
     /// Report what model calls cost, per stage, model and day.
     Stats(cmd::stats::StatsArgs),
+    /// Review a change before it is committed: local checks, the cheap
+    /// tier, and a stronger tier to confirm what it flags.
+    Review(cmd::review::ReviewArgs),
+    /// Install or remove the pre-commit hook that runs `distiq review --staged`.
+    #[command(subcommand)]
+    Hook(cmd::hook::HookCommand),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +48,8 @@ fn main() -> ExitCode {
         Command::Map(a) => cmd::map::run(&cli.global, a),
         Command::Models(a) => cmd::models::run(&cli.global, a),
         Command::Stats(a) => cmd::stats::run(&cli.global, a),
+        Command::Review(a) => cmd::review::run(&cli.global, a),
+        Command::Hook(c) => cmd::hook::run(&cli.global, &c),
     };
     match result {
         Ok(code) => code,

@@ -1,3 +1,4 @@
 mod config;
 mod map;
+mod review;
 mod stats;

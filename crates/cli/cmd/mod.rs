@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod config;
+pub mod hook;
 pub mod map;
 pub mod models;
+pub mod review;
 pub mod stats;
