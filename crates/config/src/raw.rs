@@ -181,6 +181,7 @@ pub(crate) struct RawReview {
     #[serde(default, deserialize_with = "positive_u64")]
     pub max_file_bytes: Option<u64>,
     pub context_lines: Option<u32>,
+    pub context_tokens: Option<u32>,
     #[serde(default, deserialize_with = "positive_u64")]
     pub max_prompt_bytes: Option<u64>,
     #[serde(default, deserialize_with = "positive_u64")]

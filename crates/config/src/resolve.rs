@@ -242,6 +242,7 @@ fn review(r: crate::raw::RawReview, ctx: &Ctx<'_>) -> Result<ReviewSettings> {
         confirm_tier: ctx.need(r.confirm_tier, &["review", "confirm_tier"])?,
         max_file_bytes: ctx.need(r.max_file_bytes, &["review", "max_file_bytes"])?,
         context_lines: ctx.need(r.context_lines, &["review", "context_lines"])?,
+        context_tokens: ctx.need(r.context_tokens, &["review", "context_tokens"])?,
         max_prompt_bytes: ctx.need(r.max_prompt_bytes, &["review", "max_prompt_bytes"])?,
         batch_poll_interval: Duration::from_millis(ctx.need(
             r.batch_poll_interval_ms,

@@ -83,6 +83,9 @@ pub struct ReviewSettings {
     pub max_file_bytes: u64,
     /// Unchanged lines shown around each change to the model.
     pub context_lines: u32,
+    /// Tokens of repository context (the analyzer's repo map and the
+    /// definitions the change relates to) sent with the diff; 0 sends none.
+    pub context_tokens: u32,
     /// The most diff text (in bytes) sent in one model call; larger changes
     /// are split by file.
     pub max_prompt_bytes: u64,

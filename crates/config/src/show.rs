@@ -296,6 +296,7 @@ impl Config {
         o.push(&["review", "confirm_tier"], s(r.confirm_tier), None);
         o.push(&["review", "max_file_bytes"], big(r.max_file_bytes), None);
         o.push(&["review", "context_lines"], int(r.context_lines), None);
+        o.push(&["review", "context_tokens"], int(r.context_tokens), None);
         o.push(
             &["review", "max_prompt_bytes"],
             big(r.max_prompt_bytes),

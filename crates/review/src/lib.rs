@@ -39,6 +39,7 @@
 //! # }
 //! ```
 
+mod context;
 mod diff;
 mod error;
 pub mod hook;
@@ -100,15 +101,17 @@ pub async fn review(
 ) -> Result<Report> {
     let settings = &config.review;
     let checks = LocalChecks::new(settings)?;
-    let files = {
+    let (files, root, tags_cache) = {
         // git2's repository is not Send: read everything before any await.
         let repo = open_repo(dir)?;
-        diff::collect(
+        let files = diff::collect(
             &repo,
             &options.target,
             settings.context_lines,
             settings.max_file_bytes,
-        )?
+        )?;
+        let cache = repo.path().join("distiq").join("review-tags.bin");
+        (files, diff::workdir(&repo)?, cache)
     };
     let mut findings = Vec::new();
     for f in &files {
@@ -140,8 +143,29 @@ pub async fn review(
     } else if readable.is_empty() {
         ModelReview::skipped("no text changes a model could read")
     } else if let Some((models, tally)) = models {
+        let budget = usize::try_from(settings.context_tokens).unwrap_or(usize::MAX);
+        let repo_context = if budget == 0 {
+            None
+        } else {
+            match context::repo_context(&root, &tags_cache, &readable, budget) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    notes.push(format!(
+                        "the model saw the diff without repository context: {e}"
+                    ));
+                    None
+                }
+            }
+        };
         let before = tally.snapshot();
-        let outcome = model::review(models, &readable, options.batch, TaskId::new()).await;
+        let outcome = model::review(
+            models,
+            &readable,
+            repo_context.as_deref(),
+            options.batch,
+            TaskId::new(),
+        )
+        .await;
         let after = tally.snapshot();
         findings.extend(outcome.findings);
         dropped = outcome.dropped;

@@ -59,6 +59,8 @@ struct Pass<'a> {
     batch: bool,
     batch_used: bool,
     notes: Vec<String>,
+    /// The repository context, ready to go before the diff.
+    context: Option<String>,
 }
 
 /// Reviews `files` with the models. Never fails: a missing key skips the
@@ -66,6 +68,7 @@ struct Pass<'a> {
 pub(crate) async fn review(
     models: &Models<'_>,
     files: &[&ChangedFile],
+    repo_context: Option<&str>,
     batch: bool,
     task: TaskId,
 ) -> Outcome {
@@ -88,6 +91,7 @@ pub(crate) async fn review(
         batch,
         batch_used: false,
         notes: Vec::new(),
+        context: repo_context.map(crate::context::part_text),
     };
     let max = usize::try_from(pass.settings.max_prompt_bytes).unwrap_or(usize::MAX);
     let chunks = prompt::chunks(files, max);
@@ -100,7 +104,7 @@ pub(crate) async fn review(
                 .system(Part::cached(prompt::REVIEW_SYSTEM))
                 .message(
                     Role::User,
-                    vec![Part::text(prompt::review_request(body, paths.len()))],
+                    pass.user_parts(prompt::review_request(body, paths.len())),
                 );
             (format!("review-{i}"), req)
         })
@@ -227,6 +231,17 @@ fn accept(
 }
 
 impl Pass<'_> {
+    /// The user message: the repository context (when there is one), then
+    /// `request`.
+    fn user_parts(&self, request: String) -> Vec<Part> {
+        let mut parts = Vec::with_capacity(2);
+        if let Some(c) = &self.context {
+            parts.push(Part::text(c.clone()));
+        }
+        parts.push(Part::text(request));
+        parts
+    }
+
     /// Sends the findings at or above `escalate_at` to the confirm tier,
     /// one call per file. Returns what stands, what was dropped, and the
     /// confirming model when there was one.
@@ -280,7 +295,7 @@ impl Pass<'_> {
                     .system(Part::cached(prompt::CONFIRM_SYSTEM))
                     .message(
                         Role::User,
-                        vec![Part::text(prompt::confirm_request(&diff, &numbered))],
+                        self.user_parts(prompt::confirm_request(&diff, &numbered)),
                     );
                 (format!("confirm-{i}"), req)
             })

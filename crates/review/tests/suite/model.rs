@@ -338,3 +338,55 @@ async fn local_findings_that_fail_the_review_stop_before_any_model_call() {
     assert_eq!(report.model_review.status, ModelStatus::Skipped);
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_models_see_related_code_from_the_repository_and_the_tree_stays_clean() {
+    let server = MockServer::start().await;
+    fake_openai::mount(
+        &server,
+        fake_openai::completion_template(r#"{"findings": []}"#, "stop", fake_openai::usage(10, 10)),
+    )
+    .await;
+    let repo = Repo::new();
+    repo.write(
+        "mathutil.py",
+        "def safe_divide(numerator, denominator):\n    if denominator == 0:\n        return 0.0\n    return numerator / denominator\n",
+    );
+    repo.write("calc.py", CALC_BEFORE);
+    repo.commit_all("first");
+    repo.write(
+        "calc.py",
+        "from mathutil import safe_divide\n\ndef mean(xs):\n    return safe_divide(sum(xs), len(xs))\n",
+    );
+    repo.git(&["add", "calc.py"]);
+    let cfg = config(&repo, "openai", &fake_openai::base_url(&server), "");
+    let (report, _) = run(&repo, &cfg, &[("FAKE_API_KEY", "k-123456")], &staged()).await;
+    assert_eq!(report.model_review.status, ModelStatus::Ran);
+    let sent = bodies(&server.received_requests().await.unwrap());
+    let user = sent[0]["messages"][1]["content"].as_str().unwrap();
+    let context_at = user
+        .find("Context from the rest of the repository")
+        .unwrap();
+    let diff_at = user.find("=== file: calc.py").unwrap();
+    assert!(context_at < diff_at, "context first, the diff last");
+    assert!(
+        user[..diff_at].contains("if denominator == 0:"),
+        "the definition the change calls is shown: {user}"
+    );
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--untracked-files=all"]),
+        "M  calc.py\n"
+    );
+
+    // review.context_tokens = 0: the diff alone.
+    let cfg = config(
+        &repo,
+        "openai",
+        &fake_openai::base_url(&server),
+        "[review]\ncontext_tokens = 0\n",
+    );
+    run(&repo, &cfg, &[("FAKE_API_KEY", "k-123456")], &staged()).await;
+    let sent = bodies(&server.received_requests().await.unwrap());
+    let user = sent[1]["messages"][1]["content"].as_str().unwrap();
+    assert!(!user.contains("Context from the rest"), "{user}");
+}
