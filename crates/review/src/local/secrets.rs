@@ -252,12 +252,10 @@ mod tests {
     fn provider_key_formats_are_found() {
         let line = format!("aws_access_key_id = {}", aws());
         assert_eq!(kinds(&line), ["AWS access key id"]);
-        assert_eq!(kinds("-----BEGIN RSA PRIVATE KEY-----"), ["private key"]);
-        assert_eq!(
-            kinds("-----BEGIN OPENSSH PRIVATE KEY-----"),
-            ["private key"]
-        );
-        assert_eq!(kinds("-----BEGIN PRIVATE KEY-----"), ["private key"]);
+        let begin = |kind: &str| format!("-----BEGIN {kind}PRIVATE KEY-----");
+        assert_eq!(kinds(&begin("RSA ")), ["private key"]);
+        assert_eq!(kinds(&begin("OPENSSH ")), ["private key"]);
+        assert_eq!(kinds(&begin("")), ["private key"]);
         let gh = format!("token: ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
         assert_eq!(kinds(&gh), ["GitHub token"]);
         let slack = format!("url = \"xoxb-{}-{}\"", "123456789012", "AbCdEfGh1234");
@@ -278,10 +276,11 @@ mod tests {
     #[test]
     fn high_entropy_values_of_secret_names_are_found() {
         for line in [
-            "DATABASE_PASSWORD=Zx8q2LmN4r7TvB1k",
+            // The marker keeps distiq's own hook quiet about these fixtures.
+            "DATABASE_PASSWORD=Zx8q2LmN4r7TvB1k", // distiq:allow-secret
             "export API_KEY=\"9f86d081884c7d659a2feaa0c55ad015\"",
-            "const apiKey = 'Tq7Rm2Xw9Lp4Zk8Vn3Hb6';",
-            "aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8pLm3Zt9",
+            "const apiKey = 'Tq7Rm2Xw9Lp4Zk8Vn3Hb6';", // distiq:allow-secret
+            "aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8pLm3Zt9", // distiq:allow-secret
             "  \"auth_token\": \"c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1\",",
         ] {
             assert_eq!(kinds(line), ["secret assigned to a variable"], "{line}");
