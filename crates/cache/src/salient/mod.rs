@@ -1,0 +1,555 @@
+//! The salient tokens of a request, and the rule that decides whether two
+//! requests agree on them.
+//!
+//! Embedding similarity cannot tell "add the --verbose flag" from "remove
+//! the --verbose flag" (cosine about 0.9), nor port 8080 from 8081. A
+//! cached answer is served only when the two requests also agree on what
+//! they name and which way they point. [`Salient::disagreement`] applies
+//! these checks, in this order, and reports the first that fails:
+//!
+//! | class | examples | rule |
+//! | --- | --- | --- |
+//! | numbers and versions | `8080`, `v1.2` (= `1.2`), `30s` (= `30`), "three" (= `3`) | the same set on both sides |
+//! | identifiers | `parse_args`, `HashMap`, `orders.customer_id`, `std::fs`, `Parser` mid-sentence, `println!` | named on one side only → the other must spell it out in words ("parse args", "hash map"), else they differ |
+//! | paths | `src/lib.rs`, `config.toml`, `/healthz`, `Dockerfile` | named on one side only → the other names the same file by a shorter or longer path (`lib.rs` ~ `src/lib.rs`); README-like files may be named in words |
+//! | flags | `--verbose`, `--dry-run`, `-v` | one side only → the other spells the name out ("a verbose option") |
+//! | quoted strings | `"Hello"`, `` `distiq models` `` | one side only → the other has the same words unquoted |
+//! | languages, tools, formats, platforms, colours | Python, Rust, npm, cargo, pytest, jest, JSON, YAML, French, Windows | the same set on both sides (naming a language on one side only is a different request) |
+//! | polarity | add/remove, enable/disable, allow/deny, increase/decrease, before/after, show/hide, with/without, sync/async, … ([`crate::lexicon`]) | on each axis, one side only positive and the other only negative → differ; one side silent is fine (a paraphrase may say "make it accept" for "add") |
+//! | negation | not, never, don't, no longer | both negated or neither |
+//! | scope | "in this file" vs "everywhere", "all files", "across the crate" | the same set of scopes (local, global) on both sides |
+//! | roles | `from X to Y`, `Y instead of X`, `replace X with Y` | a token that is the source on one side may not be the target on the other |
+//! | one term swapped | "make the header sticky" vs "make the footer sticky" | when the content words of both are the same but for one run of at most three words on each side, and the runs are not synonyms, the user changed that term on purpose: they differ |
+//!
+//! Similarity decides whether two requests are about the same thing; this
+//! rule decides whether they ask the same of it.
+
+mod tokens;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lexicon::{
+    GENERIC, GLOBAL_QUANTIFIERS, GLOBAL_WORDS, LOCAL_DETERMINERS, NAMES, NEGATIONS, POLARITY,
+    SCOPE_UNITS, STOPWORDS, SYNONYMS, WELL_KNOWN_FILES,
+};
+use tokens::{Kind, Tok, parts};
+
+/// Which way a request points on one polarity axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pole {
+    /// Only the axis's first words ("add", "enable").
+    Positive,
+    /// Only its second words ("remove", "disable").
+    Negative,
+    /// Both: compatible with either.
+    Both,
+}
+
+/// Whether a request is about one place or the whole project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// "in this file", "this function".
+    Local,
+    /// "everywhere", "all files", "across the crate".
+    Global,
+}
+
+/// The salient tokens of one request. Build with [`Salient::extract`];
+/// compare with [`Salient::disagreement`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Salient {
+    /// Code identifiers, as written.
+    pub identifiers: BTreeSet<String>,
+    /// File and folder paths, URLs.
+    pub paths: BTreeSet<String>,
+    /// Numbers and versions, normalised (`v1.2` → `1.2`, "three" → `3`).
+    pub numbers: BTreeSet<String>,
+    /// Command-line flags, lowercase.
+    pub flags: BTreeSet<String>,
+    /// Quoted strings and multi-word code spans.
+    pub quoted: BTreeSet<String>,
+    /// Languages, tools, formats, platforms and colours, canonical.
+    pub names: BTreeSet<String>,
+    /// The polarity axes the request uses.
+    pub polarity: BTreeMap<String, Pole>,
+    /// Whether the request is negated.
+    pub negated: bool,
+    /// The scopes it names.
+    pub scope: BTreeSet<Scope>,
+    /// Plain words in order, lowercase (for the spelled-out checks).
+    #[serde(skip)]
+    words: Vec<String>,
+    /// Content words in order, stemmed and folded to a synonym.
+    #[serde(skip)]
+    content: Vec<String>,
+    /// Tokens that are a source or a target of the request.
+    #[serde(skip)]
+    roles: BTreeMap<String, Role>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Source,
+    Target,
+}
+
+/// Why two requests do not agree: the reason a cache lookup gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    /// Which check failed ("numbers", "polarity", ...).
+    pub class: &'static str,
+    /// What one side has.
+    pub left: String,
+    /// What the other side has.
+    pub right: String,
+}
+
+impl fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "salient tokens differ ({}): {} vs {}",
+            self.class, self.left, self.right
+        )
+    }
+}
+
+impl Salient {
+    /// Extracts the salient tokens of `text`.
+    pub fn extract(text: &str) -> Self {
+        let toks = tokens::tokenize(text);
+        let mut s = Salient::default();
+        for t in &toks {
+            let set = match t.kind {
+                Kind::Identifier => &mut s.identifiers,
+                Kind::Path => &mut s.paths,
+                Kind::Number => &mut s.numbers,
+                Kind::Flag => &mut s.flags,
+                Kind::Quoted => &mut s.quoted,
+                Kind::Name => &mut s.names,
+                Kind::Word => {
+                    s.words.push(t.norm.clone());
+                    continue;
+                }
+            };
+            set.insert(t.norm.clone());
+        }
+        // "without applying it" negates as "don't apply it" does.
+        s.negated = s
+            .words
+            .iter()
+            .any(|w| NEGATIONS.contains(&w.as_str()) || w == "without");
+        // A flag names its format: `--json` and "JSON" agree.
+        for flag in &s.flags {
+            for part in parts(flag) {
+                if let Some((canonical, _)) = NAMES
+                    .iter()
+                    .find(|(_, aliases)| aliases.contains(&part.as_str()))
+                {
+                    s.names.insert((*canonical).to_owned());
+                }
+            }
+        }
+        s.polarity = polarity(&s.words);
+        s.scope = scope(&s.words);
+        s.roles = roles(&toks);
+        s.content = toks.iter().flat_map(content_words).collect();
+        s
+    }
+
+    /// Whether `self` and `other` agree; the first check that fails, if any.
+    pub fn disagreement(&self, other: &Salient) -> Option<Disagreement> {
+        let differ = |class, left: String, right: String| Some(Disagreement { class, left, right });
+        if self.numbers != other.numbers {
+            return differ(
+                "numbers",
+                show_diff(&self.numbers, &other.numbers),
+                show_diff(&other.numbers, &self.numbers),
+            );
+        }
+        for (class, mine, theirs, spelled) in [
+            (
+                "identifiers",
+                &self.identifiers,
+                &other.identifiers,
+                spelled_identifier as Spelled,
+            ),
+            ("paths", &self.paths, &other.paths, spelled_path as Spelled),
+            (
+                "flags",
+                &self.flags,
+                &other.flags,
+                spelled_identifier as Spelled,
+            ),
+            (
+                "quoted strings",
+                &self.quoted,
+                &other.quoted,
+                spelled_identifier as Spelled,
+            ),
+        ] {
+            let a = unmatched(mine, theirs, other, spelled);
+            let b = unmatched(theirs, mine, self, spelled);
+            if !a.is_empty() || !b.is_empty() {
+                return differ(class, show(&a), show(&b));
+            }
+        }
+        if self.names != other.names {
+            return differ(
+                "languages and tools",
+                show_diff(&self.names, &other.names),
+                show_diff(&other.names, &self.names),
+            );
+        }
+        for (axis, mine) in &self.polarity {
+            let Some(theirs) = other.polarity.get(axis) else {
+                continue;
+            };
+            if matches!(
+                (mine, theirs),
+                (Pole::Positive, Pole::Negative) | (Pole::Negative, Pole::Positive)
+            ) {
+                let (pos, neg) = axis.split_once('/').unwrap_or((axis, axis));
+                let name = |p: &Pole| if *p == Pole::Positive { pos } else { neg };
+                return differ("polarity", name(mine).to_owned(), name(theirs).to_owned());
+            }
+        }
+        if self.negated != other.negated {
+            let say = |n: bool| if n { "negated" } else { "not negated" }.to_owned();
+            return differ("negation", say(self.negated), say(other.negated));
+        }
+        if self.scope != other.scope {
+            return differ("scope", show_scope(&self.scope), show_scope(&other.scope));
+        }
+        for (token, role) in &self.roles {
+            if other.roles.get(token).is_some_and(|r| r != role) {
+                let say = |r: Role| match r {
+                    Role::Source => format!("from {token}"),
+                    Role::Target => format!("to {token}"),
+                };
+                return differ("direction", say(*role), say(other.roles[token]));
+            }
+        }
+        if let Some((a, b)) = one_swap(&self.content, &other.content) {
+            return differ("one term swapped", a.join(" "), b.join(" "));
+        }
+        None
+    }
+}
+
+type Spelled = fn(&str, &Salient) -> bool;
+
+impl Salient {
+    /// Whether the two requests name at least one specific thing in common:
+    /// an identifier, path, flag, quoted string, number or name on both
+    /// sides (the other side may spell it out in words).
+    pub fn anchored(&self, other: &Salient) -> bool {
+        let shared = |mine: &BTreeSet<String>, theirs: &BTreeSet<String>, spelled: Spelled| {
+            mine.iter().any(|t| theirs.contains(t) || spelled(t, other))
+        };
+        shared(&self.identifiers, &other.identifiers, spelled_identifier)
+            || shared(&self.paths, &other.paths, spelled_path)
+            || shared(&self.flags, &other.flags, spelled_identifier)
+            || shared(&self.quoted, &other.quoted, spelled_identifier)
+            || !self.numbers.is_disjoint(&other.numbers)
+            || !self.names.is_disjoint(&other.names)
+    }
+}
+
+/// The tokens of `mine` that `theirs` lacks and `other` does not spell out.
+fn unmatched(
+    mine: &BTreeSet<String>,
+    theirs: &BTreeSet<String>,
+    other: &Salient,
+    spelled: Spelled,
+) -> BTreeSet<String> {
+    mine.difference(theirs)
+        .filter(|t| !spelled(t, other))
+        .cloned()
+        .collect()
+}
+
+/// Whether `other` names `token` in plain words: its parts consecutive
+/// ("parse args" for `parse_args`), or run together ("hashmap").
+fn spelled_identifier(token: &str, other: &Salient) -> bool {
+    let wanted: Vec<String> = parts(token).iter().map(|p| stem(p)).collect();
+    if wanted.is_empty() || wanted.iter().all(|p| p.len() <= 1) {
+        return false;
+    }
+    let words: Vec<String> = other.words.iter().map(|w| stem(w)).collect();
+    let joined = wanted.concat();
+    words.windows(wanted.len()).any(|w| w == wanted.as_slice()) || words.contains(&joined)
+}
+
+/// Whether `other` names the same file: a path with the same last
+/// components, or a README-like file by its stem in words.
+fn spelled_path(token: &str, other: &Salient) -> bool {
+    let lower = token.to_lowercase();
+    let mine: Vec<&str> = lower.trim_matches('/').split('/').collect();
+    let same_file = other.paths.iter().any(|p| {
+        let p = p.to_lowercase();
+        let theirs: Vec<&str> = p.trim_matches('/').split('/').collect();
+        let n = mine.len().min(theirs.len());
+        mine[mine.len() - n..] == theirs[theirs.len() - n..]
+    });
+    let file = mine.last().copied().unwrap_or_default();
+    let stem = file.split('.').next().unwrap_or_default();
+    same_file || (WELL_KNOWN_FILES.contains(&stem) && other.words.iter().any(|w| w == stem))
+}
+
+fn show(set: &BTreeSet<String>) -> String {
+    if set.is_empty() {
+        "(none)".to_owned()
+    } else {
+        set.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn show_diff(a: &BTreeSet<String>, b: &BTreeSet<String>) -> String {
+    show(&a.difference(b).cloned().collect())
+}
+
+fn show_scope(s: &BTreeSet<Scope>) -> String {
+    let names: Vec<&str> = s
+        .iter()
+        .map(|s| match s {
+            Scope::Local => "local",
+            Scope::Global => "everywhere",
+        })
+        .collect();
+    if names.is_empty() {
+        "(unstated)".to_owned()
+    } else {
+        names.join(" and ")
+    }
+}
+
+fn polarity(words: &[String]) -> BTreeMap<String, Pole> {
+    let mut out = BTreeMap::new();
+    for (axis, pos, neg) in POLARITY {
+        let p = words.iter().any(|w| pos.contains(&w.as_str()));
+        let n = words.iter().any(|w| neg.contains(&w.as_str()));
+        let pole = match (p, n) {
+            (true, true) => Pole::Both,
+            (true, false) => Pole::Positive,
+            (false, true) => Pole::Negative,
+            (false, false) => continue,
+        };
+        out.insert((*axis).to_owned(), pole);
+    }
+    out
+}
+
+fn scope(words: &[String]) -> BTreeSet<Scope> {
+    let mut out = BTreeSet::new();
+    let unit_within = |i: usize, n: usize| {
+        words[i + 1..words.len().min(i + 1 + n)]
+            .iter()
+            .any(|w| SCOPE_UNITS.contains(&w.as_str()))
+    };
+    for (i, w) in words.iter().enumerate() {
+        let w = w.as_str();
+        if GLOBAL_WORDS.contains(&w) || (GLOBAL_QUANTIFIERS.contains(&w) && unit_within(i, 3)) {
+            out.insert(Scope::Global);
+        }
+        // "this file", "the current function".
+        if LOCAL_DETERMINERS.contains(&w) && unit_within(i, 1) {
+            out.insert(Scope::Local);
+        }
+    }
+    out
+}
+
+/// Sources and targets: `from X` and `instead of X` are sources; `to X`, `into X`, `with X` (in a replace) and `X instead
+/// of` are targets.
+fn roles(toks: &[Tok]) -> BTreeMap<String, Role> {
+    let replace = toks.iter().any(|t| {
+        t.kind == Kind::Word && matches!(t.norm.as_str(), "replace" | "swap" | "substitute")
+    });
+    let word = |i: usize| {
+        toks.get(i)
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| t.norm.as_str())
+    };
+    let mut out = BTreeMap::new();
+    for (i, t) in toks.iter().enumerate() {
+        if matches!(t.kind, Kind::Word | Kind::Quoted) {
+            continue;
+        }
+        // The word before, skipping articles and "version".
+        let mut j = i;
+        let before = loop {
+            if j == 0 {
+                break None;
+            }
+            j -= 1;
+            match word(j) {
+                Some("a" | "an" | "the" | "version" | "v") => continue,
+                other => break other.map(|w| (j, w)),
+            }
+        };
+        let role = match before {
+            Some((_, "from")) => Some(Role::Source),
+            Some((j, "of")) if j > 0 && word(j - 1) == Some("instead") => Some(Role::Source),
+            Some((_, "to" | "into")) => Some(Role::Target),
+            Some((_, "with")) if replace => Some(Role::Target),
+            _ if word(i + 1) == Some("instead") => Some(Role::Target),
+            _ => None,
+        };
+        if let Some(role) = role {
+            out.insert(t.norm.to_lowercase(), role);
+        }
+    }
+    out
+}
+
+/// A token's entries in the content sequence: stopwords dropped, words
+/// stemmed and folded to their synonym group's first word; code split into
+/// its words, so that `max_retries` and "max retries" read the same.
+fn content_words(t: &Tok) -> Vec<String> {
+    match t.kind {
+        Kind::Word => {
+            let w = t.norm.as_str();
+            if STOPWORDS.contains(&w) || NEGATIONS.contains(&w) {
+                return Vec::new();
+            }
+            vec![canonical(w)]
+        }
+        Kind::Number | Kind::Name => vec![t.norm.clone()],
+        _ => parts(&t.norm).iter().map(|p| canonical(p)).collect(),
+    }
+}
+
+fn canonical(w: &str) -> String {
+    let find = |w: &str| {
+        SYNONYMS
+            .iter()
+            .find(|group| group.contains(&w))
+            .map(|group| group[0].to_owned())
+    };
+    find(w)
+        .or_else(|| find(&stem(w)))
+        .unwrap_or_else(|| stem(w))
+}
+
+/// A light English stemmer: enough that "tests"/"test" and
+/// "adding"/"add" compare equal.
+fn stem(w: &str) -> String {
+    let n = w.len();
+    let strip = |suffix: &str| w[..n - suffix.len()].to_owned();
+    if n > 4 && w.ends_with("ies") {
+        return format!("{}y", &w[..n - 3]);
+    }
+    if n > 5 && w.ends_with("ing") {
+        let base = strip("ing");
+        return undouble(base);
+    }
+    if n > 4 && w.ends_with("ed") {
+        return undouble(strip("ed"));
+    }
+    if n > 4
+        && (w.ends_with("ses") || w.ends_with("xes") || w.ends_with("ches") || w.ends_with("shes"))
+    {
+        return strip("es");
+    }
+    if n > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") {
+        return strip("s");
+    }
+    w.to_owned()
+}
+
+fn undouble(mut base: String) -> String {
+    let b = base.as_bytes();
+    if b.len() >= 2
+        && b[b.len() - 1] == b[b.len() - 2]
+        && !matches!(b[b.len() - 1], b'l' | b's' | b'z')
+    {
+        base.pop();
+    }
+    base
+}
+
+/// The longest run a term swap may have on either side.
+const MAX_RUN: usize = 3;
+
+/// The first replaced run of content words between `a` and `b` that is a
+/// new term rather than a rewording, if the two are otherwise aligned.
+///
+/// `a` and `b` are aligned word by word (longest common subsequence). A
+/// hunk where both sides have words is a replacement; it is a rewording
+/// when either side is only instruction verbs and filler ([`GENERIC`]),
+/// when the two sides share a word (the same words moved), or when it is
+/// longer than [`MAX_RUN`]. Only a request that differs from the other in
+/// exactly one place has a swapped term.
+fn one_swap(a: &[String], b: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    let hunks = hunks(a, b);
+    let shared = a.len() - hunks.iter().map(|(x, _)| x.len()).sum::<usize>();
+    if shared == 0 || hunks.len() != 1 {
+        return None;
+    }
+    hunks.iter().find_map(|(mid_a, mid_b)| swap(mid_a, mid_b))
+}
+
+fn swap(mid_a: &[String], mid_b: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    if mid_a.is_empty() || mid_b.is_empty() || mid_a.len() > MAX_RUN || mid_b.len() > MAX_RUN {
+        return None;
+    }
+    // A run of instruction verbs and filler is a rewording ("rename" ~
+    // "change the name of"), not a new term.
+    let generic = |run: &[String]| run.iter().all(|w| GENERIC.contains(&w.as_str()));
+    if generic(mid_a) || generic(mid_b) {
+        return None;
+    }
+    // Words moved, not replaced: a rewording.
+    if mid_a.iter().any(|w| mid_b.contains(w)) {
+        return None;
+    }
+    Some((mid_a.to_vec(), mid_b.to_vec()))
+}
+
+/// The places where `a` and `b` differ, as `(run of a, run of b)`, from a
+/// longest-common-subsequence alignment.
+fn hunks(a: &[String], b: &[String]) -> Vec<(Vec<String>, Vec<String>)> {
+    let (n, m) = (a.len(), b.len());
+    // lcs[i][j]: the LCS length of a[i..] and b[j..].
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    let mut cur: (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            if !cur.0.is_empty() || !cur.1.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            i += 1;
+            j += 1;
+        } else if j == m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1]) {
+            cur.0.push(a[i].clone());
+            i += 1;
+        } else {
+            cur.1.push(b[j].clone());
+            j += 1;
+        }
+    }
+    if !cur.0.is_empty() || !cur.1.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

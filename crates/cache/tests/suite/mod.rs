@@ -1,0 +1,4 @@
+mod common;
+mod pairs;
+mod persistence;
+mod rule;
