@@ -32,6 +32,9 @@ enum Command {
     Models(cmd::models::ModelsArgs),
     /// Report what model calls cost, per stage, model and day.
     Stats(cmd::stats::StatsArgs),
+    /// Revert distiq's last commit, after finishing or rolling back a write
+    /// a crash interrupted. Refuses unless HEAD is distiq's and the tree is clean.
+    Undo(cmd::undo::UndoArgs),
     /// Review a change before it is committed: local checks, the cheap
     /// tier, and a stronger tier to confirm what it flags.
     Review(cmd::review::ReviewArgs),
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Map(a) => cmd::map::run(&cli.global, a),
         Command::Models(a) => cmd::models::run(&cli.global, a),
         Command::Stats(a) => cmd::stats::run(&cli.global, a),
+        Command::Undo(a) => cmd::undo::run(&cli.global, a),
         Command::Review(a) => cmd::review::run(&cli.global, a),
         Command::Hook(c) => cmd::hook::run(&cli.global, &c),
     };

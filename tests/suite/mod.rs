@@ -2,3 +2,4 @@ mod config;
 mod map;
 mod review;
 mod stats;
+mod undo;

@@ -6,3 +6,4 @@ pub mod map;
 pub mod models;
 pub mod review;
 pub mod stats;
+pub mod undo;

@@ -13,9 +13,12 @@
 //! the matched characters of any diff are at most the characters the two
 //! texts have in common as multisets (difflib's `quick_ratio`). The bound
 //! is kept up to date as the window slides, costing one step per character
-//! per window length. Windows are then scored in order of their bound, and
-//! scoring stops as soon as no remaining bound can change the outcome, or
-//! after [`MAX_SCORED`] diffs.
+//! per window length. A few windows where the most lines are equal to the
+//! search's are scored first (the bound cannot tell a typo from the same
+//! characters reordered, as in generated or repetitive code), then the
+//! rest in order of their bound, until no remaining bound can change the
+//! outcome. After [`MAX_SCORED`] diffs with windows still in question, the
+//! scan says it is incomplete, and the matcher refuses rather than guess.
 
 use std::collections::HashMap;
 
@@ -24,7 +27,11 @@ use similar::{Algorithm, capture_diff_slices, get_diff_ratio};
 use crate::text::Lines;
 
 /// At most this many windows are scored with a full diff per search.
-pub(crate) const MAX_SCORED: usize = 400;
+pub(crate) const MAX_SCORED: usize = 1000;
+
+/// When nothing reaches the threshold, at most this many windows are
+/// scored to find the closest lines to name.
+const MAX_SCORED_CLOSEST: usize = 200;
 
 /// Windows whose bound is below this are not worth naming as the closest
 /// lines when nothing matched.
@@ -75,14 +82,36 @@ impl Alphabet {
     }
 }
 
-/// The windows of `lines` most similar to `block` (the search's lines),
-/// best first. Scoring stops once no unscored window can beat the best so
-/// far by more than `margin` (or reach `threshold`, once the best has).
-pub(crate) fn scan(lines: &Lines<'_>, block: &[&str], threshold: f32, margin: f32) -> Vec<Scored> {
+/// The outcome of a scan.
+#[derive(Debug)]
+pub(crate) struct Scan {
+    /// The scored windows, best first (ties: the length nearest the
+    /// search's, then the earliest).
+    pub(crate) scored: Vec<Scored>,
+    /// False when scoring stopped at [`MAX_SCORED`] while windows that
+    /// could still matter were left unscored.
+    pub(crate) complete: bool,
+}
+
+/// Whether `score` ties with `best`: its distance from a perfect match is
+/// at most `factor` times the best's.
+pub(crate) fn ties(score: f32, best: f32, factor: f32) -> bool {
+    1.0 - score <= factor * (1.0 - best) + 1e-6
+}
+
+/// The windows of `lines` most similar to `block` (the search's lines).
+///
+/// Scoring stops once no unscored window can matter: once the best reaches
+/// `threshold`, a window matters if it could reach the threshold and tie
+/// with the best (see [`ties`]); before that, if it could beat the best.
+pub(crate) fn scan(lines: &Lines<'_>, block: &[&str], threshold: f32, tie_factor: f32) -> Scan {
     let n_file = lines.len();
     let n = block.len();
     if n == 0 || n_file == 0 {
-        return Vec::new();
+        return Scan {
+            scored: Vec::new(),
+            complete: true,
+        };
     }
     let search: Vec<char> = block
         .iter()
@@ -122,17 +151,7 @@ pub(crate) fn scan(lines: &Lines<'_>, block: &[&str], threshold: f32, margin: f3
     }
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
 
-    let mut scored: Vec<Scored> = Vec::new();
-    let mut best = 0.0f32;
-    for (bound, start, len) in candidates {
-        let cutoff = if best >= threshold {
-            (best - margin).max(threshold)
-        } else {
-            best
-        };
-        if bound < cutoff || scored.len() >= MAX_SCORED {
-            break;
-        }
+    let score = |start: usize, len: usize| {
         let window: Vec<char> = (start..start + len)
             .map(|i| lines.body(i).trim())
             .collect::<Vec<_>>()
@@ -140,9 +159,48 @@ pub(crate) fn scan(lines: &Lines<'_>, block: &[&str], threshold: f32, margin: f3
             .chars()
             .collect();
         let ops = capture_diff_slices(Algorithm::Myers, &search, &window);
-        let score = get_diff_ratio(&ops, search.len(), window.len());
-        best = best.max(score);
-        scored.push(Scored { start, len, score });
+        get_diff_ratio(&ops, search.len(), window.len())
+    };
+
+    // Score the likeliest windows first, so that the cut-off below rises
+    // early: the bound cannot tell a typo from a reordering of the same
+    // characters, but lines that match exactly can.
+    let mut scored: Vec<Scored> = seeds(lines, block, 3)
+        .into_iter()
+        .map(|start| Scored {
+            start,
+            len: n,
+            score: score(start, n),
+        })
+        .collect();
+    let mut best = scored.iter().map(|s| s.score).fold(0.0f32, f32::max);
+    let mut complete = true;
+    for (bound, start, len) in candidates {
+        let cutoff = if best >= threshold {
+            (1.0 - tie_factor * (1.0 - best) - 1e-6).max(threshold)
+        } else {
+            best
+        };
+        if bound < cutoff {
+            break;
+        }
+        if scored.iter().any(|s| s.start == start && s.len == len) {
+            continue;
+        }
+        if best < threshold && bound < threshold && scored.len() >= MAX_SCORED_CLOSEST {
+            break; // nothing matches; the closest so far will do
+        }
+        if scored.len() >= MAX_SCORED {
+            complete = false;
+            break;
+        }
+        let s = score(start, len);
+        best = best.max(s);
+        scored.push(Scored {
+            start,
+            len,
+            score: s,
+        });
     }
     scored.sort_by(|a, b| {
         b.score
@@ -150,7 +208,36 @@ pub(crate) fn scan(lines: &Lines<'_>, block: &[&str], threshold: f32, margin: f3
             .then(a.len.abs_diff(n).cmp(&b.len.abs_diff(n)))
             .then(a.start.cmp(&b.start))
     });
-    scored
+    Scan { scored, complete }
+}
+
+/// Up to `k` starts where the most lines of `block` (trimmed) equal the
+/// file's, line for line; only starts where at least one line does.
+fn seeds(lines: &Lines<'_>, block: &[&str], k: usize) -> Vec<usize> {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+
+    let hash = |s: &str| {
+        let mut h = DefaultHasher::new();
+        s.trim().hash(&mut h);
+        h.finish()
+    };
+    let file: Vec<u64> = (0..lines.len()).map(|i| hash(lines.body(i))).collect();
+    let want: Vec<u64> = block.iter().map(|l| hash(l)).collect();
+    let mut best: Vec<(usize, usize)> = Vec::with_capacity(k + 1);
+    for start in 0..=file.len().saturating_sub(want.len()) {
+        let same = want
+            .iter()
+            .zip(&file[start..])
+            .filter(|(a, b)| a == b)
+            .count();
+        if same > 0 && (best.len() < k || best.last().is_some_and(|b| same > b.1)) {
+            best.push((start, same));
+            best.sort_by_key(|b| std::cmp::Reverse(b.1));
+            best.truncate(k);
+        }
+    }
+    best.into_iter().map(|(start, _)| start).collect()
 }
 
 /// The sliding windows of one scan and their upper bounds.
@@ -237,7 +324,7 @@ mod tests {
     fn the_bound_never_hides_the_best_window() {
         let text = "fn a() {\n    let x = 1;\n}\nfn b() {\n    let y = 2;\n}\n";
         let lines = Lines::new(text);
-        let found = scan(&lines, &["fn b() {", "let y = 3;", "}"], 0.9, 0.02);
+        let found = scan(&lines, &["fn b() {", "let y = 3;", "}"], 0.9, 2.0).scored;
         let best = found.first().copied();
         assert!(
             best.is_some_and(|b| b.start == 3 && b.len == 3),
@@ -249,7 +336,7 @@ mod tests {
     #[test]
     fn non_ascii_text_is_counted() {
         let lines = Lines::new("größe = 1\nlänge = 2\n");
-        let found = scan(&lines, &["länge = 2"], 0.9, 0.02);
+        let found = scan(&lines, &["länge = 2"], 0.9, 2.0).scored;
         assert!(
             found
                 .first()

@@ -35,16 +35,18 @@ pub struct MatchOptions {
     /// The similarity (0 to 1) a fuzzy match needs; above 1 turns the fuzzy
     /// level off (failures still name the closest lines). Default 0.9.
     pub fuzzy_threshold: f32,
-    /// A second place within this much of the best fuzzy score makes the
-    /// match ambiguous. Default 0.02.
-    pub fuzzy_tie_margin: f32,
+    /// A second fuzzy match whose distance from a perfect match (1 minus
+    /// its similarity) is at most this many times the best one's makes the
+    /// match ambiguous. Default 2: a block one character off is not
+    /// confused with one three characters off, but 0.92 ties with 0.95.
+    pub fuzzy_tie_factor: f32,
 }
 
 impl Default for MatchOptions {
     fn default() -> Self {
         Self {
             fuzzy_threshold: 0.9,
-            fuzzy_tie_margin: 0.02,
+            fuzzy_tie_factor: 2.0,
         }
     }
 }
@@ -120,7 +122,7 @@ pub enum MatchError {
         "the search text matches {} places ({} match, starting at lines {}); include more surrounding lines so that it matches exactly one",
         start_lines.len(),
         level,
-        start_lines.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        list_lines(start_lines)
     )]
     Ambiguous {
         /// The level at which it matched more than once.
@@ -128,6 +130,20 @@ pub enum MatchError {
         /// Where each match starts, 1-based.
         start_lines: Vec<usize>,
     },
+}
+
+/// At most ten line numbers, then how many more.
+fn list_lines(lines: &[usize]) -> String {
+    let mut out = lines
+        .iter()
+        .take(10)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if lines.len() > 10 {
+        out.push_str(&format!(" and {} more", lines.len() - 10));
+    }
+    out
 }
 
 fn not_found_message(closest: Option<&ClosestLines>, threshold: f32) -> String {
@@ -350,19 +366,15 @@ fn locate(lines: &Lines<'_>, search: &str, options: &MatchOptions) -> Result<Loc
     }
 
     // 4. Fuzzy.
-    let scored = fuzzy::scan(
-        lines,
-        &block,
-        options.fuzzy_threshold,
-        options.fuzzy_tie_margin,
-    );
-    let Some(best) = scored.first().copied() else {
+    let threshold = options.fuzzy_threshold;
+    let scan = fuzzy::scan(lines, &block, threshold, options.fuzzy_tie_factor);
+    let Some(best) = scan.scored.first().copied() else {
         return Err(MatchError::NotFound {
             closest: None,
-            threshold: options.fuzzy_threshold,
+            threshold,
         });
     };
-    if best.score < options.fuzzy_threshold {
+    if best.score < threshold {
         return Err(MatchError::NotFound {
             closest: Some(ClosestLines {
                 start_line: best.start + 1,
@@ -371,17 +383,19 @@ fn locate(lines: &Lines<'_>, search: &str, options: &MatchOptions) -> Result<Loc
                     .collect(),
                 similarity: best.score,
             }),
-            threshold: options.fuzzy_threshold,
+            threshold,
         });
     }
-    let floor = (best.score - options.fuzzy_tie_margin).max(options.fuzzy_threshold);
     let mut rivals: Vec<fuzzy::Scored> = Vec::new();
-    for s in scored.iter().skip(1).filter(|s| s.score >= floor) {
-        if !s.overlaps(&best) && rivals.iter().all(|r| !r.overlaps(s)) {
+    for s in scan.scored.iter().skip(1) {
+        let tie =
+            s.score >= threshold && fuzzy::ties(s.score, best.score, options.fuzzy_tie_factor);
+        if tie && !s.overlaps(&best) && rivals.iter().all(|r| !r.overlaps(s)) {
             rivals.push(*s);
         }
     }
-    if !rivals.is_empty() {
+    if !rivals.is_empty() || !scan.complete {
+        // Too many look-alikes to be sure counts as ambiguous too.
         let mut starts: Vec<usize> = std::iter::once(best.start)
             .chain(rivals.iter().map(|r| r.start))
             .collect();

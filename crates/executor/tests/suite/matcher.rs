@@ -267,3 +267,27 @@ fn leading_and_trailing_blank_lines_of_a_search_do_not_stop_a_match() {
     assert_eq!(m.level, MatchLevel::Whitespace);
     assert_eq!(out, "a\nB\nc\n");
 }
+
+/// Generated look-alike functions that differ only in names and numbers:
+/// the character-count bound cannot tell them apart, the scan must still
+/// find the one with the typo and not call a near twin a tie.
+#[test]
+fn fuzzy_matching_in_repetitive_code_finds_the_right_place() {
+    const N: usize = 4000;
+    const VERBS: [&str; 8] = [
+        "parse", "render", "encode", "decode", "merge", "split", "load", "store",
+    ];
+    const NOUNS: [&str; 6] = ["header", "record", "buffer", "token", "frame", "entry"];
+    let function = |i: usize| {
+        let name = format!("{}_{}_{i}", VERBS[i % 8], NOUNS[(i / 8) % 6]);
+        format!(
+            "pub fn {name}(input: &[u8]) -> Result<usize, Error> {{\n    let mut total = {k};\n    for byte in input {{\n        total = total.wrapping_mul(31).wrapping_add(*byte as usize);\n    }}\n    check_limit(total, {i})?;\n    Ok(total)\n}}\n\n",
+            k = (i * 7919) % 1000
+        )
+    };
+    let file: String = (0..N).map(function).collect();
+    let search = function(N / 2).replace("wrapping_add", "wraping_add");
+    let m = find(&file, &search, &opts()).unwrap();
+    assert_eq!(m.level, MatchLevel::Fuzzy);
+    assert_eq!(m.start_line, N / 2 * 9 + 1);
+}
