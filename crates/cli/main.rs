@@ -23,6 +23,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The repository's semantic cache: stats, list, clear; eval and tune
+    /// the lookup rule on labelled pairs.
+    #[command(subcommand)]
+    Cache(cmd::cache::CacheCommand),
     /// Show or check the resolved configuration.
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     app::init_tracing(&cli.global);
     let result = match cli.command {
+        Command::Cache(c) => cmd::cache::run(&cli.global, c),
         Command::Config(c) => cmd::config::run(&cli.global, c),
         Command::Map(a) => cmd::map::run(&cli.global, a),
         Command::Models(a) => cmd::models::run(&cli.global, a),

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod cache;
 pub mod config;
 pub mod hook;
 pub mod map;
