@@ -90,4 +90,14 @@ mod tests {
             r#"{"kind": "replace", "path": "a.rs", "search": "x", "replace": "y", "extra": 1}"#;
         assert!(serde_json::from_str::<Edit>(bad).is_err());
     }
+
+    #[test]
+    fn the_schema_names_every_kind_and_field() {
+        let schema = serde_json::to_string(&schemars::schema_for!(Vec<Edit>)).unwrap();
+        for word in [
+            "replace", "insert", "create", "delete", "search", "anchor", "content",
+        ] {
+            assert!(schema.contains(word), "schema lacks {word}: {schema}");
+        }
+    }
 }

@@ -112,6 +112,7 @@ pub fn write(root: &Path, task: TaskId, changes: &Changeset) -> Result<()> {
     let task = task.to_string();
     let jdir = root.join(JOURNAL_DIR);
     fs::create_dir_all(&jdir).map_err(|e| Error::io(&jdir, e))?;
+    let _lock = lock(&jdir)?;
     let jpath = jdir.join(format!("{task}.json"));
     if jpath.exists() {
         return Err(Error::Recovery {
@@ -240,11 +241,13 @@ fn write_files(
 /// journals are still recovered before the error is returned.
 pub fn recover(root: &Path) -> Result<Vec<Recovered>> {
     let jdir = root.join(JOURNAL_DIR);
-    let listing = match fs::read_dir(&jdir) {
-        Ok(l) => l,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(jdir, e)),
-    };
+    if !jdir.is_dir() {
+        return Ok(Vec::new());
+    }
+    // Waits for a write in progress in another process: its journal is
+    // live, not left by a crash.
+    let _lock = lock(&jdir)?;
+    let listing = fs::read_dir(&jdir).map_err(|e| Error::io(&jdir, e))?;
     let mut journals = Vec::new();
     for item in listing {
         let path = item.map_err(|e| Error::io(&jdir, e))?.path();
@@ -375,6 +378,21 @@ fn rollback(root: &Path, jpath: &Path, journal: &Journal) -> Result<()> {
     }
     remove_created_dirs(root, journal);
     finish(root, jpath, journal)
+}
+
+/// The journal directory's lock, held while a write or a recovery runs, so
+/// that `recover` in one process never rolls back a write that another is
+/// still making. The OS releases it when the holder dies.
+fn lock(jdir: &Path) -> Result<File> {
+    let path = jdir.join(".lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    file.lock().map_err(|e| Error::io(&path, e))?;
+    Ok(file)
 }
 
 /// Removes the backups and then the journal itself.

@@ -5,7 +5,7 @@ use distiq_executor::{
     ApplyOptions, Edit, Error, FailureReason, MatchLevel, MatchOptions, apply_task, prepare, write,
 };
 
-use super::support::{TestRepo, without_distiq};
+use super::support::{TestRepo, journal_entries, without_distiq};
 
 fn five_files() -> TestRepo {
     TestRepo::with(&[
@@ -122,8 +122,7 @@ fn a_task_creates_modifies_and_deletes_and_leaves_no_journal() {
     );
     assert_eq!(repo.read("src/new/deep/d.rs"), "fn d() {}\n");
     assert!(!repo.exists("old.txt"));
-    let journal_dir = repo.path(".distiq/journal");
-    assert_eq!(std::fs::read_dir(journal_dir).unwrap().count(), 0);
+    assert!(journal_entries(&repo).is_empty());
     // distiq's state never shows up as untracked, and no temp file is left.
     let status = repo.git(&["status", "--porcelain", "--untracked-files=all"]);
     let mut lines: Vec<&str> = status.lines().collect();
@@ -190,12 +189,7 @@ fn a_file_changed_between_prepare_and_write_is_not_overwritten() {
         "{err}"
     );
     assert_eq!(without_distiq(repo.snapshot()), without_distiq(before));
-    assert_eq!(
-        std::fs::read_dir(repo.path(".distiq/journal"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert!(journal_entries(&repo).is_empty());
 }
 
 #[test]

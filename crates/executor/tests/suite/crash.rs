@@ -11,7 +11,7 @@ use std::process::Command;
 use distiq_core::TaskId;
 use distiq_executor::{ApplyOptions, Edit, Error, RecoveryOutcome, apply_task, recover};
 
-use super::support::{TestRepo, without_distiq};
+use super::support::{TestRepo, journal_entries, without_distiq};
 
 const CHILD_REPO: &str = "DISTIQ_CRASH_CHILD_REPO";
 const HOOK: &str = "DISTIQ_TEST_CRASH_AFTER_RENAMES";
@@ -108,9 +108,7 @@ fn after_snapshot() -> BTreeMap<String, Vec<u8>> {
 }
 
 fn journals(repo: &TestRepo) -> usize {
-    std::fs::read_dir(repo.path(".distiq/journal"))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    journal_entries(repo).len()
 }
 
 #[test]

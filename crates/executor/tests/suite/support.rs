@@ -130,3 +130,16 @@ pub fn without_distiq(mut snap: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, V
     snap.retain(|k, _| !k.starts_with(".distiq/"));
     snap
 }
+
+/// What is left in distiq's journal directory (its lock file aside).
+pub fn journal_entries(repo: &TestRepo) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo.path(".distiq/journal"))
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n != ".lock")
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
