@@ -41,6 +41,7 @@
 //! engine can serve a team later.
 
 mod clock;
+mod decisions;
 mod error;
 mod report;
 mod schema;
@@ -54,6 +55,7 @@ use std::path::Path;
 use distiq_core::{CallRecord, Money, TaskId};
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use decisions::{CacheLookupRecord, DecisionStats, RouteRecord};
 pub use error::{Error, Result};
 pub use report::{OutcomeKind, StatsQuery, StatsReport, Totals};
 pub use schema::SCHEMA_VERSION;
@@ -135,5 +137,29 @@ impl Ledger {
     /// The calls `query` selects, oldest first.
     pub fn calls(&self, query: &StatsQuery) -> Result<Vec<LedgerEntry>> {
         self.store.calls(query)
+    }
+
+    /// Records one cache lookup.
+    pub fn record_cache_lookup(
+        &self,
+        lookup: &CacheLookupRecord,
+        repo: Option<&Path>,
+    ) -> Result<()> {
+        self.store.record_cache_lookup(lookup, repo)
+    }
+
+    /// Records one route decision.
+    pub fn record_route(&self, route: &RouteRecord, repo: Option<&Path>) -> Result<()> {
+        self.store.record_route(route, repo)
+    }
+
+    /// Cache lookups and route decisions `query` selects.
+    pub fn decisions(&self, query: &StatsQuery) -> Result<DecisionStats> {
+        self.store.decisions(query)
+    }
+
+    /// "Now" by the ledger's clock, for events that carry no time.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now().timestamp()
     }
 }

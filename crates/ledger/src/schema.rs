@@ -48,8 +48,40 @@ CREATE INDEX calls_by_time ON calls (at_us);
 CREATE INDEX calls_by_task ON calls (task_id, at_us);
 ";
 
+/// Version 2: the local decisions made before any money is spent, one row
+/// per cache lookup and per route decision (`Event::CacheLookup`,
+/// `Event::RouteDecided`). Same conventions as `calls`; a route's tier per
+/// stage is a JSON object.
+const V2: &str = "
+CREATE TABLE cache_lookups (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT    NOT NULL,
+    at_us        INTEGER NOT NULL,
+    task_id      TEXT,
+    hit          INTEGER NOT NULL,
+    similarity   REAL,
+    saved_micros INTEGER NOT NULL,
+    reason       TEXT    NOT NULL,
+    repo         TEXT
+) STRICT;
+CREATE INDEX cache_lookups_by_time ON cache_lookups (at_us);
+CREATE TABLE route_decisions (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT    NOT NULL,
+    at_us       INTEGER NOT NULL,
+    task_id     TEXT,
+    kind        TEXT    NOT NULL,
+    complexity  TEXT    NOT NULL,
+    confidence  REAL    NOT NULL,
+    inspected   INTEGER NOT NULL,
+    tiers       TEXT    NOT NULL,
+    repo        TEXT
+) STRICT;
+CREATE INDEX route_decisions_by_time ON route_decisions (at_us);
+";
+
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -171,7 +203,7 @@ mod tests {
     #[test]
     fn a_later_version_adds_columns_and_keeps_every_row() {
         let (_dir, path, mut conn) = fresh();
-        migrate(&mut conn, &path, MIGRATIONS).unwrap();
+        migrate(&mut conn, &path, &[V1]).unwrap();
         assert_eq!(version(&conn), 1);
         conn.execute(
             "INSERT INTO calls (at, at_us, stage, tier, provider, model, input_tokens, output_tokens,
@@ -201,21 +233,26 @@ mod tests {
     #[test]
     fn a_newer_schema_is_refused_not_downgraded() {
         let (_dir, path, mut conn) = fresh();
-        migrate(&mut conn, &path, &[V1, "CREATE TABLE budgets (x INTEGER);"]).unwrap();
+        migrate(
+            &mut conn,
+            &path,
+            &[V1, V2, "CREATE TABLE budgets (x INTEGER);"],
+        )
+        .unwrap();
         let err = migrate(&mut conn, &path, MIGRATIONS).unwrap_err();
         assert!(
             matches!(
                 err,
                 Error::TooNew {
-                    found: 2,
-                    supported: 1,
+                    found: 3,
+                    supported: 2,
                     ..
                 }
             ),
             "{err:?}"
         );
         assert!(err.to_string().contains("upgrade distiq"), "{err}");
-        assert_eq!(version(&conn), 2);
+        assert_eq!(version(&conn), 3);
     }
 
     #[test]

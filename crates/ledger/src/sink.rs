@@ -3,10 +3,12 @@ use std::sync::Mutex;
 
 use distiq_core::{Event, EventSink};
 
-use crate::Ledger;
+use crate::{CacheLookupRecord, Ledger, RouteRecord};
 
-/// Records every [`Event::CallFinished`] in a [`Ledger`] and ignores every
-/// other event.
+/// Records every [`Event::CallFinished`], [`Event::CacheLookup`] and
+/// [`Event::RouteDecided`] in a [`Ledger`] and ignores every other event.
+/// Lookups and routes carry no time: they are stamped with the ledger's
+/// clock.
 ///
 /// The pipeline must not stop because the ledger cannot be written: a
 /// failure is logged with `tracing::warn!` and the event is dropped.
@@ -37,23 +39,61 @@ impl LedgerSink {
 
 impl EventSink for LedgerSink {
     fn emit(&self, event: &Event) {
-        let Event::CallFinished(call) = event else {
+        if !matches!(
+            event,
+            Event::CallFinished(_) | Event::CacheLookup { .. } | Event::RouteDecided { .. }
+        ) {
             return;
-        };
+        }
         // A panic elsewhere while the lock was held leaves the ledger itself
         // intact; keep recording.
         let ledger = self
             .ledger
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Err(err) = ledger.record(call, self.repo.as_deref()) {
-            tracing::warn!(
-                error = %err,
-                stage = %call.stage,
-                model = %call.model,
-                cost = %call.cost,
-                "could not record a model call in the ledger"
-            );
+        let repo = self.repo.as_deref();
+        match event {
+            Event::CallFinished(call) => {
+                if let Err(err) = ledger.record(call, repo) {
+                    tracing::warn!(
+                        error = %err,
+                        stage = %call.stage,
+                        model = %call.model,
+                        cost = %call.cost,
+                        "could not record a model call in the ledger"
+                    );
+                }
+            }
+            Event::CacheLookup {
+                task_id,
+                hit,
+                similarity,
+                saved,
+                reason,
+            } => {
+                let record = CacheLookupRecord {
+                    at: ledger.now(),
+                    task_id: *task_id,
+                    hit: *hit,
+                    similarity: *similarity,
+                    saved: *saved,
+                    reason: reason.clone(),
+                };
+                if let Err(err) = ledger.record_cache_lookup(&record, repo) {
+                    tracing::warn!(error = %err, "could not record a cache lookup in the ledger");
+                }
+            }
+            Event::RouteDecided { task_id, decision } => {
+                let record = RouteRecord {
+                    at: ledger.now(),
+                    task_id: *task_id,
+                    decision: decision.clone(),
+                };
+                if let Err(err) = ledger.record_route(&record, repo) {
+                    tracing::warn!(error = %err, "could not record a route decision in the ledger");
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -7,7 +7,10 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, Row, params, params_from_iter};
 
 use crate::schema::{self, map_err};
-use crate::{Error, LedgerEntry, LedgerStore, OutcomeKind, Result, StatsQuery, StatsReport};
+use crate::{
+    CacheLookupRecord, DecisionStats, Error, LedgerEntry, LedgerStore, OutcomeKind, Result,
+    RouteRecord, StatsQuery, StatsReport,
+};
 
 /// How long a write waits for another process's transaction before giving
 /// up. Writes are single short inserts, so this is generous.
@@ -186,6 +189,102 @@ impl LedgerStore for SqliteStore {
     fn calls(&self, query: &StatsQuery) -> Result<Vec<LedgerEntry>> {
         let mut out = Vec::new();
         self.for_each_call(query, |e| out.push(e))?;
+        Ok(out)
+    }
+
+    fn record_cache_lookup(&self, l: &CacheLookupRecord, repo: Option<&Path>) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO cache_lookups (at, at_us, task_id, hit, similarity, saved_micros,
+                     reason, repo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    l.at.to_string(),
+                    l.at.as_microsecond(),
+                    l.task_id.map(|t| t.to_string()),
+                    l.hit,
+                    l.similarity.map(f64::from),
+                    l.saved.micros(),
+                    l.reason,
+                    repo.map(|p| p.to_string_lossy()),
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn record_route(&self, r: &RouteRecord, repo: Option<&Path>) -> Result<()> {
+        let tiers: serde_json::Map<String, serde_json::Value> = r
+            .decision
+            .tiers
+            .iter()
+            .map(|(stage, tier)| (stage.to_string(), tier.to_string().into()))
+            .collect();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO route_decisions (at, at_us, task_id, kind, complexity, confidence,
+                     inspected, tiers, repo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    r.at.to_string(),
+                    r.at.as_microsecond(),
+                    r.task_id.map(|t| t.to_string()),
+                    r.decision.kind.as_str(),
+                    r.decision.complexity.as_str(),
+                    f64::from(r.decision.confidence),
+                    r.decision.inspected,
+                    serde_json::Value::Object(tiers).to_string(),
+                    repo.map(|p| p.to_string_lossy()),
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn decisions(&self, query: &StatsQuery) -> Result<DecisionStats> {
+        let decisions_query = StatsQuery {
+            outcome: None,
+            ..query.clone()
+        };
+        let (clause, args) = where_clause(&decisions_query);
+        let mut out = DecisionStats::default();
+        let sql = format!(
+            "SELECT count(*), coalesce(sum(hit), 0), coalesce(sum(saved_micros), 0)
+             FROM cache_lookups{clause}"
+        );
+        let (lookups, hits, saved): (i64, i64, i64) = self
+            .conn
+            .query_row(&sql, params_from_iter(args.clone()), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        out.cache_lookups = u64::try_from(lookups).unwrap_or_default();
+        out.cache_hits = u64::try_from(hits).unwrap_or_default();
+        out.cache_saved = Money::from_micros(saved);
+        let sql = format!(
+            "SELECT kind, complexity, count(*) FROM route_decisions{clause} GROUP BY kind, complexity"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params_from_iter(args), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (kind, complexity, n) = row.map_err(|e| self.err(e))?;
+            // A kind this build does not know (written by a newer distiq)
+            // is left out rather than failing the report.
+            if let (Ok(kind), Ok(complexity)) = (kind.parse(), complexity.parse()) {
+                out.routes
+                    .insert((kind, complexity), u64::try_from(n).unwrap_or_default());
+            }
+        }
         Ok(out)
     }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use distiq_core::{CallRecord, Money};
 use jiff::tz::TimeZone;
 
-use crate::{Result, StatsQuery, StatsReport};
+use crate::{CacheLookupRecord, DecisionStats, Result, RouteRecord, StatsQuery, StatsReport};
 
 /// One recorded call, as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,4 +34,22 @@ pub trait LedgerStore: Send + fmt::Debug {
 
     /// The calls `query` selects, oldest first.
     fn calls(&self, query: &StatsQuery) -> Result<Vec<LedgerEntry>>;
+
+    /// Stores one cache lookup. Stores that keep no local decisions
+    /// ignore it (the default).
+    fn record_cache_lookup(&self, _lookup: &CacheLookupRecord, _repo: Option<&Path>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Stores one route decision. Stores that keep no local decisions
+    /// ignore it (the default).
+    fn record_route(&self, _route: &RouteRecord, _repo: Option<&Path>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Counts of the cache lookups and route decisions `query` selects (by
+    /// time, task and repository; the outcome filter does not apply).
+    fn decisions(&self, _query: &StatsQuery) -> Result<DecisionStats> {
+        Ok(DecisionStats::default())
+    }
 }

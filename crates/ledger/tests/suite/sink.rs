@@ -148,3 +148,33 @@ fn a_ledger_that_cannot_be_written_is_a_warning_not_a_failure() {
     );
     assert!(log.contains("/data/ledger.sqlite"), "{log}");
 }
+
+#[test]
+fn the_sink_records_cache_lookups_and_route_decisions() {
+    use distiq_core::{Complexity, RouteDecision, TaskKind};
+    let (_dir, path) = ledger_path();
+    let sink = LedgerSink::new(Ledger::open(&path).unwrap(), None);
+    for (hit, saved) in [(true, 40_000), (false, 0), (true, 2_000)] {
+        sink.emit(&Event::CacheLookup {
+            task_id: None,
+            hit,
+            similarity: Some(0.9),
+            saved: Money::from_micros(saved),
+            reason: "similarity 0.90".to_owned(),
+        });
+    }
+    sink.emit(&Event::RouteDecided {
+        task_id: None,
+        decision: RouteDecision {
+            kind: TaskKind::Bugfix,
+            complexity: Complexity::Standard,
+            tiers: Default::default(),
+            confidence: 0.8,
+            inspected: false,
+        },
+    });
+    let d = sink.into_inner().decisions(&StatsQuery::default()).unwrap();
+    assert_eq!((d.cache_lookups, d.cache_hits), (3, 2));
+    assert_eq!(d.cache_saved, Money::from_micros(42_000));
+    assert_eq!(d.routes[&(TaskKind::Bugfix, Complexity::Standard)], 1);
+}
