@@ -107,3 +107,31 @@ fn stats_list_and_clear_work_on_the_repository_cache() {
     let text = world.ok(&mut world.cmd(&["cache", "stats"]));
     assert!(text.contains("entries  0"), "{text}");
 }
+
+#[test]
+fn distiq_stats_shows_cache_hits_and_what_they_saved() {
+    use distiq_core::{Event, EventSink, Money};
+    use distiq_ledger::{Ledger, LedgerSink};
+    let world = World::new();
+    let ledger = Ledger::open(world.data_home.join("distiq/ledger.sqlite")).unwrap();
+    let sink = LedgerSink::new(ledger, None);
+    for (hit, saved) in [(true, 40_000), (false, 0)] {
+        sink.emit(&Event::CacheLookup {
+            task_id: None,
+            hit,
+            similarity: Some(0.91),
+            saved: Money::from_micros(saved),
+            reason: "similarity 0.91".to_owned(),
+        });
+    }
+    drop(sink);
+    let text = world.ok(&mut world.cmd(&["stats"]));
+    assert!(
+        text.contains("cache: 2 lookups, 1 hits (50.0% hit rate), saved $0.04"),
+        "{text}"
+    );
+    let v: Value = serde_json::from_str(&world.ok(&mut world.cmd(&["stats", "--json"]))).unwrap();
+    assert_eq!(v["cache"]["hits"], 1);
+    assert_eq!(v["cache"]["saved_micros"], 40_000);
+    assert_eq!(v["cache"]["hit_rate"], 0.5);
+}

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use distiq_core::{Money, TaskId};
-use distiq_ledger::{Ledger, StatsQuery, StatsReport, Totals, parse_since};
+use distiq_ledger::{DecisionStats, Ledger, StatsQuery, StatsReport, Totals, parse_since};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -50,13 +50,17 @@ pub fn run(global: &GlobalArgs, args: StatsArgs) -> anyhow::Result<ExitCode> {
         Some(ledger) => ledger.stats(&query)?,
         None => StatsReport::default(),
     };
+    let decisions = match &ledger {
+        Some(ledger) => ledger.decisions(&query)?,
+        None => DecisionStats::default(),
+    };
 
     let mut out = io::stdout().lock();
     let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &to_json(&report, &query, path))
+        serde_json::to_writer_pretty(&mut out, &to_json(&report, &decisions, &query, path))
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out))
-    } else if report.is_empty() {
+    } else if report.is_empty() && decisions.is_empty() {
         let why = match (&ledger, query == StatsQuery::default()) {
             (None, _) => format!("no calls recorded yet (no ledger at {})", path.display()),
             (Some(_), true) => format!("no calls recorded yet (ledger: {})", path.display()),
@@ -64,7 +68,12 @@ pub fn run(global: &GlobalArgs, args: StatsArgs) -> anyhow::Result<ExitCode> {
         };
         writeln!(out, "{why}")
     } else {
-        write_tables(&mut out, &report)
+        let tables = if report.is_empty() {
+            Ok(())
+        } else {
+            write_tables(&mut out, &report)
+        };
+        tables.and_then(|()| write_decisions(&mut out, &decisions))
     };
     match written {
         // `distiq stats | head` is not an error.
@@ -111,6 +120,32 @@ fn write_tables(out: &mut impl Write, report: &StatsReport) -> io::Result<()> {
         t.savings(),
         percent(t, 0),
     )
+}
+
+/// The local decisions: cache lookups and what they saved, routes per kind
+/// and complexity.
+fn write_decisions(out: &mut impl Write, d: &DecisionStats) -> io::Result<()> {
+    if d.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let rate = d
+        .hit_rate()
+        .map_or_else(|| "n/a".to_owned(), |r| format!("{:.1}%", r * 100.0));
+    writeln!(
+        out,
+        "cache: {} lookups, {} hits ({rate} hit rate), saved {}",
+        d.cache_lookups, d.cache_hits, d.cache_saved
+    )?;
+    if !d.routes.is_empty() {
+        let routes: Vec<String> = d
+            .routes
+            .iter()
+            .map(|((kind, complexity), n)| format!("{kind}/{complexity} {n}"))
+            .collect();
+        writeln!(out, "routes: {}", routes.join(", "))?;
+    }
+    Ok(())
 }
 
 /// A table with one row per group: the name left-aligned, numbers
@@ -198,6 +233,27 @@ struct JsonReport {
     by_model: Vec<JsonGroup>,
     by_day: Vec<JsonGroup>,
     total: JsonTotals,
+    cache: JsonCache,
+    routes: Vec<JsonRoute>,
+}
+
+/// Cache lookups recorded in the ledger.
+#[derive(Serialize)]
+struct JsonCache {
+    lookups: u64,
+    hits: u64,
+    /// `null` without lookups.
+    hit_rate: Option<f64>,
+    saved_micros: i64,
+    saved: String,
+}
+
+/// Route decisions of one kind and complexity.
+#[derive(Serialize)]
+struct JsonRoute {
+    kind: String,
+    complexity: String,
+    count: u64,
 }
 
 #[derive(Serialize)]
@@ -257,7 +313,12 @@ impl From<&Totals> for JsonTotals {
     }
 }
 
-fn to_json(report: &StatsReport, query: &StatsQuery, ledger: &Path) -> JsonReport {
+fn to_json(
+    report: &StatsReport,
+    decisions: &DecisionStats,
+    query: &StatsQuery,
+    ledger: &Path,
+) -> JsonReport {
     fn groups<'a, K: ToString + 'a>(
         rows: impl IntoIterator<Item = (&'a K, &'a Totals)>,
         key: fn(String) -> GroupKey,
@@ -277,6 +338,22 @@ fn to_json(report: &StatsReport, query: &StatsQuery, ledger: &Path) -> JsonRepor
         by_model: groups(&report.by_model, GroupKey::Model),
         by_day: groups(&report.by_day, GroupKey::Day),
         total: (&report.total).into(),
+        cache: JsonCache {
+            lookups: decisions.cache_lookups,
+            hits: decisions.cache_hits,
+            hit_rate: decisions.hit_rate(),
+            saved_micros: decisions.cache_saved.micros(),
+            saved: decimal(decisions.cache_saved),
+        },
+        routes: decisions
+            .routes
+            .iter()
+            .map(|((kind, complexity), n)| JsonRoute {
+                kind: kind.to_string(),
+                complexity: complexity.to_string(),
+                count: *n,
+            })
+            .collect(),
     }
 }
 
