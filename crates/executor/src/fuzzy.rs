@@ -144,13 +144,6 @@ pub(crate) fn scan(lines: &Lines<'_>, block: &[&str], threshold: f32, tie_factor
         n,
         search_len: search.len(),
     };
-    let mut candidates = windows.bounds(CLOSEST_FLOOR);
-    if candidates.is_empty() {
-        // Nothing is even remotely similar; still name the least unlike.
-        candidates = windows.bounds(0.0);
-    }
-    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-
     let score = |start: usize, len: usize| {
         let window: Vec<char> = (start..start + len)
             .map(|i| lines.body(i).trim())
@@ -174,14 +167,29 @@ pub(crate) fn scan(lines: &Lines<'_>, block: &[&str], threshold: f32, tie_factor
         })
         .collect();
     let mut best = scored.iter().map(|s| s.score).fold(0.0f32, f32::max);
-    let mut complete = true;
-    for (bound, start, len) in candidates {
-        let cutoff = if best >= threshold {
+    let cutoff = |best: f32| {
+        if best >= threshold {
             (1.0 - tie_factor * (1.0 - best) - 1e-6).max(threshold)
         } else {
             best
-        };
-        if bound < cutoff {
+        }
+    };
+    // Only windows that could still matter are worth sorting.
+    let floor = if best >= threshold {
+        cutoff(best)
+    } else {
+        CLOSEST_FLOOR
+    };
+    let mut candidates = windows.bounds(floor);
+    if candidates.is_empty() && best < threshold {
+        // Nothing is even remotely similar; still name the least unlike.
+        candidates = windows.bounds(0.0);
+    }
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+
+    let mut complete = true;
+    for (bound, start, len) in candidates {
+        if bound < cutoff(best) {
             break;
         }
         if scored.iter().any(|s| s.start == start && s.len == len) {
