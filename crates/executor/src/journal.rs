@@ -171,6 +171,15 @@ fn write_files(
     fs::create_dir_all(&backups).map_err(|e| Error::io(&backups, e))?;
     for (entry, f) in journal.entries.iter().zip(changes.files()) {
         let target = root.join(&entry.path);
+        if f.before.is_none() && fs::symlink_metadata(&target).is_ok() {
+            return Err(Error::Recovery {
+                journal: jpath.to_path_buf(),
+                reason: format!(
+                    "{} appeared since the edits were computed; nothing was written, run the task again",
+                    entry.path
+                ),
+            });
+        }
         if let (Some(before), Some(backup)) = (&f.before, &entry.backup) {
             // The file must still be what the edits were computed from.
             let now = fs::read(&target).map_err(|e| Error::io(&target, e))?;

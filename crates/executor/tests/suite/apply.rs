@@ -190,6 +190,20 @@ fn a_file_changed_between_prepare_and_write_is_not_overwritten() {
     );
     assert_eq!(without_distiq(repo.snapshot()), without_distiq(before));
     assert!(journal_entries(&repo).is_empty());
+
+    // A file to be created that someone else made meanwhile is not replaced.
+    let edits = vec![Edit::Create {
+        path: "src/new.rs".into(),
+        content: "fn new() {}\n".into(),
+    }];
+    let changes = prepare(&repo.root, &edits, &MatchOptions::default()).unwrap();
+    repo.write("src/new.rs", "the user's own new file\n");
+    let err = write(&repo.root, TaskId::new(), &changes).unwrap_err();
+    assert!(
+        err.to_string().contains("src/new.rs appeared since"),
+        "{err}"
+    );
+    assert_eq!(repo.read("src/new.rs"), "the user's own new file\n");
 }
 
 #[test]
