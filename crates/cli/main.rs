@@ -34,6 +34,9 @@ enum Command {
     Map(cmd::map::MapArgs),
     /// List the configured models: tiers, prices and deprecation dates.
     Models(cmd::models::ModelsArgs),
+    /// Decide a task's kind, complexity and the tier of each stage, locally;
+    /// `route eval` measures the router on labelled prompts.
+    Route(cmd::route::RouteArgs),
     /// Report what model calls cost, per stage, model and day.
     Stats(cmd::stats::StatsArgs),
     /// Revert distiq's last commit, after finishing or rolling back a write
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Config(c) => cmd::config::run(&cli.global, c),
         Command::Map(a) => cmd::map::run(&cli.global, a),
         Command::Models(a) => cmd::models::run(&cli.global, a),
+        Command::Route(a) => cmd::route::run(&cli.global, a),
         Command::Stats(a) => cmd::stats::run(&cli.global, a),
         Command::Undo(a) => cmd::undo::run(&cli.global, a),
         Command::Review(a) => cmd::review::run(&cli.global, a),

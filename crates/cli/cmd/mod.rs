@@ -6,5 +6,6 @@ pub mod hook;
 pub mod map;
 pub mod models;
 pub mod review;
+pub mod route;
 pub mod stats;
 pub mod undo;

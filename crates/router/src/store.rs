@@ -40,28 +40,84 @@ impl ModelFingerprint {
     pub fn of(paths: &EmbedderPaths) -> Result<Self> {
         let mut hasher = blake3::Hasher::new();
         hasher.update(&(MAX_TOKENS as u64).to_le_bytes());
-        for name in ["model.onnx", "tokenizer.json"] {
-            let path = paths.model_dir.join(name);
-            if !path.is_file() {
-                return Err(Error::Embed(distiq_embed::Error::ModelMissing {
-                    dir: paths.model_dir.clone(),
-                    missing: vec![if name == "model.onnx" {
-                        "model.onnx"
-                    } else {
-                        "tokenizer.json"
-                    }],
-                }));
-            }
+        for name in MODEL_FILES {
+            let path = model_file(paths, name)?;
             let bytes = std::fs::read(&path).map_err(|source| Error::Read { path, source })?;
             hasher.update(&bytes);
         }
         Ok(Self(*hasher.finalize().as_bytes()))
     }
 
+    /// [`of`](Self::of), remembered in `store` by the files' size and
+    /// modification time: a cold process then reads two small files instead
+    /// of hashing the 23 MB model. A stale or unreadable memo is rehashed.
+    pub fn of_cached(paths: &EmbedderPaths, store: Option<&ModelStore>) -> Result<Self> {
+        let Some(store) = store else {
+            return Self::of(paths);
+        };
+        let mut stamp = String::new();
+        for name in MODEL_FILES {
+            let path = model_file(paths, name)?;
+            let meta = path.metadata().map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            stamp.push_str(&format!("{name} {} {modified}\n", meta.len()));
+        }
+        let where_ = paths.model_dir.canonicalize().unwrap_or_else(|_| paths.model_dir.clone());
+        let memo = store.dir.join(format!(
+            "fingerprint-{}.txt",
+            &blake3::hash(where_.as_os_str().as_encoded_bytes()).to_hex()[..16]
+        ));
+        if let Ok(text) = std::fs::read_to_string(&memo)
+            && let Some((hex, rest)) = text.split_once('\n')
+            && rest == stamp
+            && let Ok(hash) = blake3::Hash::from_hex(hex)
+        {
+            return Ok(Self(*hash.as_bytes()));
+        }
+        let fingerprint = Self::of(paths)?;
+        let text = format!("{}\n{stamp}", blake3::Hash::from(fingerprint.0).to_hex());
+        // A memo that cannot be written only costs the next start a rehash.
+        let _ = std::fs::create_dir_all(&store.dir)
+            .and_then(|()| write_atomically(&memo, text.as_bytes()));
+        Ok(fingerprint)
+    }
+
     /// A fingerprint from raw bytes (tests).
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
     }
+}
+
+/// The model files whose content decides the embeddings.
+const MODEL_FILES: [&str; 2] = ["model.onnx", "tokenizer.json"];
+
+fn model_file(paths: &EmbedderPaths, name: &'static str) -> Result<PathBuf> {
+    let path = paths.model_dir.join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(Error::Embed(distiq_embed::Error::ModelMissing {
+            dir: paths.model_dir.clone(),
+            missing: vec![name],
+        }))
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into
+/// place, so a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Where trained routers are kept.
@@ -149,11 +205,7 @@ impl ModelStore {
         let path = self.path_for(exemplars, model);
         let result = encode(trained, &key(exemplars, model)).and_then(|bytes| {
             std::fs::create_dir_all(&self.dir)?;
-            let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(&bytes)?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, &path)
+            write_atomically(&path, &bytes)
         });
         match result {
             Ok(()) => {

@@ -1,0 +1,58 @@
+mod inspect;
+mod overlap;
+mod routing;
+mod store;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use distiq_config::{Config, ConfigBuilder};
+use distiq_embed::{Embedder, EmbedderOptions, EmbedderPaths};
+use distiq_router::{Exemplars, Labelled, Router, read_labels};
+
+/// The checkout's `models/`, laid out by `./models/fetch`.
+pub fn models_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+pub fn real_paths() -> EmbedderPaths {
+    EmbedderPaths::in_models_dir(&models_dir())
+}
+
+/// One embedder for the whole test process (two threads: the tests embed
+/// in batches).
+pub fn embedder() -> &'static Embedder {
+    static EMBEDDER: OnceLock<Embedder> = OnceLock::new();
+    EMBEDDER.get_or_init(|| {
+        Embedder::load_with(
+            &real_paths(),
+            EmbedderOptions::default().with_intra_threads(2),
+        )
+        .unwrap_or_else(|e| panic!("the real model failed to load (run ./models/fetch): {e}"))
+    })
+}
+
+/// The router on the built-in exemplars, trained once per process.
+pub fn router() -> &'static Router {
+    static ROUTER: OnceLock<Router> = OnceLock::new();
+    ROUTER.get_or_init(|| Router::train(embedder(), Exemplars::builtin().unwrap()).unwrap())
+}
+
+/// The built-in defaults, with `overrides` (`-c key=value`).
+pub fn config(overrides: &[(&str, &str)]) -> Config {
+    overrides
+        .iter()
+        .fold(
+            ConfigBuilder::new()
+                .user_file(None)
+                .env([("HOME", "/nonexistent-home")]),
+            |b, (k, v)| b.cli_override(*k, *v),
+        )
+        .build()
+        .unwrap()
+}
+
+/// The development set.
+pub fn dev_set() -> Vec<Labelled> {
+    read_labels(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/dev.jsonl")).unwrap()
+}
