@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod app;
 mod cmd;
+mod render;
 
 /// distiq: a cost-aware coding agent. Cheap hands, an expensive brain.
 #[derive(Debug, Parser)]
@@ -23,6 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Carry out a task: route, cache, plan, execute, validate, commit.
+    Run(cmd::run::RunArgs),
     /// The repository's semantic cache: stats, list, clear; eval and tune
     /// the lookup rule on labelled pairs.
     #[command(subcommand)]
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     app::init_tracing(&cli.global);
     let result = match cli.command {
+        Command::Run(a) => cmd::run::run(&cli.global, a),
         Command::Cache(c) => cmd::cache::run(&cli.global, c),
         Command::Config(c) => cmd::config::run(&cli.global, c),
         Command::Map(a) => cmd::map::run(&cli.global, a),

@@ -1,6 +1,7 @@
 mod cache;
 mod config;
 mod map;
+mod run;
 mod review;
 mod route;
 mod stats;

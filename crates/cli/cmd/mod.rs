@@ -7,5 +7,6 @@ pub mod map;
 pub mod models;
 pub mod review;
 pub mod route;
+pub mod run;
 pub mod stats;
 pub mod undo;

@@ -2,7 +2,9 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ModelRef, Money, RouteDecision, Stage, Task, TaskId, Tier, Usage};
+use crate::{
+    CodePlan, FileAction, ModelRef, Money, RouteDecision, Stage, Task, TaskId, Tier, Usage,
+};
 
 /// How a model call ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +135,53 @@ pub enum Event {
         /// Whether it succeeded.
         ok: bool,
     },
+    /// The plan a task will carry out passed its checks against the
+    /// repository.
+    PlanReady {
+        /// The task.
+        task_id: TaskId,
+        /// The plan.
+        plan: CodePlan,
+        /// Whether it came from the semantic cache instead of a planner.
+        cached: bool,
+    },
+    /// A task's edits were applied in memory and written to the work tree,
+    /// all-or-nothing.
+    EditsWritten {
+        /// The task.
+        task_id: TaskId,
+        /// Each file written.
+        files: Vec<FileDelta>,
+    },
+    /// The validator checked the work tree.
+    Validated {
+        /// The task.
+        task_id: TaskId,
+        /// Whether every check passed.
+        passed: bool,
+        /// Each check, in the order run.
+        checks: Vec<CheckSummary>,
+    },
+    /// A task's writes were undone: the files are as they were before it.
+    RolledBack {
+        /// The task.
+        task_id: TaskId,
+        /// The files put back.
+        paths: Vec<String>,
+        /// Why.
+        reason: String,
+    },
+    /// A task's changes were committed.
+    Committed {
+        /// The task.
+        task_id: TaskId,
+        /// The commit id, in hex.
+        commit: String,
+        /// The first line of its message.
+        summary: String,
+        /// The paths it changed.
+        paths: Vec<String>,
+    },
     /// Something the user should know that does not stop the work.
     Warning {
         /// The message.
@@ -149,6 +198,30 @@ pub enum Event {
         /// What the same calls would have cost on the top tier.
         baseline_cost: Money,
     },
+}
+
+/// One file a task wrote, for summaries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDelta {
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    /// Created, modified or deleted.
+    pub action: FileAction,
+    /// Lines added.
+    pub added: u32,
+    /// Lines removed.
+    pub removed: u32,
+}
+
+/// One check of a validation, for summaries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckSummary {
+    /// `syntax`, `lint` or `test`.
+    pub name: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// One line for people.
+    pub summary: String,
 }
 
 /// Receives pipeline events. Implementations must be cheap: the pipeline

@@ -23,7 +23,9 @@ mod secret;
 mod stage;
 mod usage;
 
-pub use event::{CallOutcome, CallRecord, Event, EventSink, NullSink, VecSink};
+pub use event::{
+    CallOutcome, CallRecord, CheckSummary, Event, EventSink, FileDelta, NullSink, VecSink,
+};
 pub use ids::TaskId;
 pub use model::{ModelRef, ParseModelRefError, ProviderKind};
 pub use money::{Money, ParseMoneyError, Price};

@@ -1,0 +1,609 @@
+//! `run` and `plan`: the cascade for a task that changes code.
+
+use distiq_cache::{Dependency, Entry, NewEntry, Payload};
+use distiq_core::{
+    CheckSummary, CodePlan, Event, FileDelta, Money, RouteDecision, Stage, Task, TaskKind, Tier,
+};
+use distiq_embed::Embedding;
+use distiq_executor::{Changeset, RepoPath, check_clean};
+use distiq_llm::Part;
+use distiq_validator::{Report, Validator};
+use serde::Serialize;
+
+use crate::budget::TaskSpend;
+use crate::call::Calls;
+use crate::estimate::{self, Estimate};
+use crate::execute::Executor;
+use crate::tree::Tree;
+use crate::{Error, Pipeline, Result, plan, prompt};
+
+/// What [`Pipeline::run`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    /// The task.
+    pub task: Task,
+    /// The router's decision, when the task was routed.
+    pub route: Option<RouteDecision>,
+    /// The plan carried out (after a re-plan, the second one).
+    pub plan: CodePlan,
+    /// Whether the plan came from the semantic cache.
+    pub cached: bool,
+    /// What serving the plan from the cache saved.
+    pub saved: Money,
+    /// Each file changed, against how it was before the task.
+    pub files: Vec<FileDelta>,
+    /// The commit, unless `--no-commit` or nothing changed.
+    pub commit: Option<String>,
+    /// Fix attempts after failed validations.
+    pub fix_attempts: u32,
+    /// Whether the top tier re-planned after the fixes ran out.
+    pub replanned: bool,
+    /// Executor model calls (0 when the plan carried exact code).
+    pub executor_calls: u32,
+    /// What the task's calls cost, per stage.
+    pub spend: TaskSpend,
+}
+
+/// What [`Pipeline::plan`] produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanOutcome {
+    /// The task.
+    pub task: Task,
+    /// The router's decision, when the task was routed.
+    pub route: Option<RouteDecision>,
+    /// The plan, checked against the repository.
+    pub plan: CodePlan,
+    /// Whether the plan came from the semantic cache.
+    pub cached: bool,
+    /// What serving the plan from the cache saved.
+    pub saved: Money,
+    /// What carrying it out would cost.
+    pub estimate: Estimate,
+    /// What planning cost, per stage.
+    pub spend: TaskSpend,
+}
+
+/// Routing, the cache and the plan: what `run` and `plan` share.
+struct Front {
+    route: Option<RouteDecision>,
+    embedding: Option<Embedding>,
+    plan: CodePlan,
+    cached: bool,
+    saved: Money,
+    /// The repository context, when the planner needed it.
+    context: Option<Vec<Part>>,
+    /// What the plan was made from: its files as they were.
+    deps: Vec<Dependency>,
+}
+
+/// How the execute/validate loop ended.
+struct Carried {
+    plan: CodePlan,
+    deps: Vec<Dependency>,
+    fix_attempts: u32,
+    replanned: bool,
+}
+
+impl Pipeline {
+    /// Carries out `prompt` in the repository: route, cache, analyze, plan,
+    /// execute, apply, validate, commit. Nothing is left half-applied: a
+    /// task that fails after writing is rolled back.
+    pub async fn run(&self, prompt: &str) -> Result<RunOutcome> {
+        let task = Task::new(prompt);
+        self.emit(Event::TaskStarted { task: task.clone() });
+        let result = self.run_task(&task).await;
+        self.finish(&task, result.is_ok());
+        result
+    }
+
+    /// Plans `prompt` without carrying it out: the checked plan and an
+    /// estimate of what executing it would cost.
+    pub async fn plan(&self, prompt: &str) -> Result<PlanOutcome> {
+        let task = Task::new(prompt);
+        self.emit(Event::TaskStarted { task: task.clone() });
+        let calls = self.calls(task.id);
+        let result = async {
+            self.recover()?;
+            let front = self.front(&calls, &task).await?;
+            let exec_tier = self.tier(front.route.as_ref(), Stage::Execute);
+            let estimate =
+                estimate::estimate(&self.config, &self.root, exec_tier, &front.plan, prompt);
+            Ok(PlanOutcome {
+                task: task.clone(),
+                route: front.route,
+                plan: front.plan,
+                cached: front.cached,
+                saved: front.saved,
+                estimate,
+                spend: self.spend.task(task.id),
+            })
+        }
+        .await;
+        self.finish(&task, result.is_ok());
+        result
+    }
+
+    pub(crate) fn finish(&self, task: &Task, ok: bool) {
+        let spend = self.spend.task(task.id);
+        self.emit(Event::TaskFinished {
+            task_id: task.id,
+            ok,
+            cost: spend.cost,
+            baseline_cost: spend.baseline,
+        });
+    }
+
+    async fn run_task(&self, task: &Task) -> Result<RunOutcome> {
+        self.recover()?;
+        distiq_executor::ensure_excluded(&self.root)?;
+        let calls = self.calls(task.id);
+        let front = self.front(&calls, task).await?;
+        let mut outcome = RunOutcome {
+            task: task.clone(),
+            route: front.route.clone(),
+            plan: front.plan.clone(),
+            cached: front.cached,
+            saved: front.saved,
+            files: Vec::new(),
+            commit: None,
+            fix_attempts: 0,
+            replanned: false,
+            executor_calls: 0,
+            spend: TaskSpend::default(),
+        };
+        if front.plan.files.is_empty() {
+            self.emit(Event::Warning {
+                message: "the planner found nothing to change".to_owned(),
+            });
+            outcome.spend = self.spend.task(task.id);
+            return Ok(outcome);
+        }
+        self.guard_dirty(&front.plan)?;
+
+        let exec_route = self.config.route(
+            Stage::Execute,
+            self.tier(front.route.as_ref(), Stage::Execute),
+        );
+        let mut exec = Executor::new(
+            &self.root,
+            self.registry.chain(&exec_route),
+            self.config.validate.max_retries,
+        );
+        let mut tree = Tree::new(&self.root, task.id);
+        let carried = self
+            .carry_out(&calls, task, &mut exec, &mut tree, &front)
+            .await;
+        outcome.executor_calls = exec.model_calls;
+        let carried = match carried {
+            Ok(c) => c,
+            Err(e) => return Err(self.roll_back(task, &mut tree, e)),
+        };
+
+        outcome.files = tree.deltas();
+        if self.options.commit && !outcome.files.is_empty() {
+            let paths = tree.repo_paths()?;
+            let message = commit_message(&carried.plan, &task.prompt);
+            match distiq_executor::commit(&self.root, &paths, &message, task.id) {
+                Ok(Some(info)) => {
+                    if info.fallback_signature {
+                        self.emit(Event::Warning {
+                            message: "git has no user.name/user.email here; the commit is signed distiq <distiq@localhost>".to_owned(),
+                        });
+                    }
+                    self.emit(Event::Committed {
+                        task_id: task.id,
+                        commit: info.id.clone(),
+                        summary: info.summary.clone(),
+                        paths: info.paths.clone(),
+                    });
+                    outcome.commit = Some(info.id);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.emit(Event::Warning {
+                        message: format!(
+                            "the validated changes are in the work tree, uncommitted: {e}"
+                        ),
+                    });
+                    tree.keep();
+                    return Err(e.into());
+                }
+            }
+        }
+        tree.keep();
+
+        // A plan that passed validation as it is serves the next identical
+        // task; one that needed fixes would need them again.
+        if !front.cached && carried.fix_attempts == 0 {
+            let spend = self.spend.task(task.id);
+            let cost = [Stage::Classify, Stage::Analyze, Stage::Plan]
+                .iter()
+                .filter_map(|s| spend.stages.get(s))
+                .map(|s| s.cost)
+                .sum();
+            self.store(
+                &task.prompt,
+                front.embedding.as_ref(),
+                Payload::Plan(carried.plan.clone()),
+                carried.deps.clone(),
+                cost,
+            );
+        }
+        outcome.plan = carried.plan;
+        outcome.fix_attempts = carried.fix_attempts;
+        outcome.replanned = carried.replanned;
+        outcome.spend = self.spend.task(task.id);
+        Ok(outcome)
+    }
+
+    /// Routes the task, looks it up in the cache, and plans it on a miss.
+    async fn front(&self, calls: &Calls<'_>, task: &Task) -> Result<Front> {
+        let prompt = task.prompt.as_str();
+        let embedding = self.embed(prompt);
+        let route = match (&self.local, &embedding) {
+            (Some(local), Some(e)) if self.options.route => {
+                local.route(calls, prompt, e, task.id).await
+            }
+            _ => None,
+        };
+        if route.as_ref().is_some_and(|r| r.kind == TaskKind::Question) {
+            self.emit(Event::Warning {
+                message: "this reads like a question; `distiq ask` answers without editing"
+                    .to_owned(),
+            });
+        }
+        if let Some(front) = self.cached_plan(task, route.as_ref(), embedding.as_ref()) {
+            return Ok(front);
+        }
+        let context = prompt::context_parts(&self.context(prompt)?);
+        let tier = self.tier(route.as_ref(), Stage::Plan);
+        let plan_route = self.config.route(Stage::Plan, tier);
+        let req = plan::request(&plan_route, &context, prompt, None);
+        let planned = plan::plan(calls, &self.root, &plan_route, req).await?;
+        self.emit(Event::PlanReady {
+            task_id: task.id,
+            plan: planned.plan.clone(),
+            cached: false,
+        });
+        let deps = self.dependencies(&planned.plan);
+        Ok(Front {
+            route,
+            embedding,
+            plan: planned.plan,
+            cached: false,
+            saved: Money::ZERO,
+            context: Some(context),
+            deps,
+        })
+    }
+
+    /// A plan from the cache that still holds: the cache checks what it
+    /// depended on, and the plan is checked again like a new one.
+    fn cached_plan(
+        &self,
+        task: &Task,
+        route: Option<&RouteDecision>,
+        embedding: Option<&Embedding>,
+    ) -> Option<Front> {
+        let (cache, embedding) = (self.cache.as_ref()?, embedding?);
+        let lookup = match cache.lookup(&task.prompt, embedding) {
+            Ok(l) => l,
+            Err(e) => {
+                self.emit(Event::Warning {
+                    message: format!("the semantic cache could not be read: {e}"),
+                });
+                return None;
+            }
+        };
+        let miss = |reason: String| Event::CacheLookup {
+            task_id: Some(task.id),
+            hit: false,
+            similarity: lookup.similarity,
+            saved: Money::ZERO,
+            reason,
+        };
+        match &lookup.entry {
+            Some(Entry {
+                payload: Payload::Plan(plan),
+                dependencies,
+                ..
+            }) => {
+                let problems = plan::check(&self.root, plan);
+                if !problems.is_empty() {
+                    let first = problems
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    self.emit(miss(format!("the cached plan no longer applies: {first}")));
+                    return None;
+                }
+                self.emit(lookup.event(Some(task.id)));
+                self.emit(Event::PlanReady {
+                    task_id: task.id,
+                    plan: plan.clone(),
+                    cached: true,
+                });
+                Some(Front {
+                    route: route.cloned(),
+                    embedding: Some(embedding.clone()),
+                    plan: plan.clone(),
+                    cached: true,
+                    saved: lookup.saved,
+                    context: None,
+                    deps: dependencies.clone(),
+                })
+            }
+            Some(_) => {
+                self.emit(miss("the cached entry is an answer, not a plan".to_owned()));
+                None
+            }
+            None => {
+                self.emit(lookup.event(Some(task.id)));
+                None
+            }
+        }
+    }
+
+    /// Refuses a plan that would touch files with uncommitted changes.
+    fn guard_dirty(&self, plan: &CodePlan) -> Result<()> {
+        let targets = plan
+            .files
+            .iter()
+            .map(|f| RepoPath::new(&self.root, &f.path))
+            .collect::<distiq_executor::Result<Vec<_>>>()?;
+        let allowed = check_clean(&self.root, &targets, self.options.allow_dirty)?;
+        if !allowed.is_empty() {
+            self.emit(Event::Warning {
+                message: format!(
+                    "editing files with uncommitted changes (--allow-dirty): {}",
+                    allowed.join(", ")
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Execute, write, validate; fix, escalate, re-plan once.
+    async fn carry_out(
+        &self,
+        calls: &Calls<'_>,
+        task: &Task,
+        exec: &mut Executor,
+        tree: &mut Tree,
+        front: &Front,
+    ) -> Result<Carried> {
+        let validator = Validator::new(&self.root, self.config.validate.clone());
+        let mut plan = front.plan.clone();
+        let mut deps = front.deps.clone();
+        let mut fix_attempts = 0;
+        let mut replanned = false;
+        loop {
+            let (_, changes) = exec.edits_for_plan(calls, &plan, &task.prompt).await?;
+            self.write(task, tree, &changes)?;
+            let feedback = loop {
+                let report = self.validate(&validator, task, tree).await?;
+                if report.passed() {
+                    return Ok(Carried {
+                        plan,
+                        deps,
+                        fix_attempts,
+                        replanned,
+                    });
+                }
+                let feedback = report.feedback();
+                let mut why_not = String::new();
+                let mut fixed = None;
+                while exec.claim_fix(calls, &feedback) {
+                    fix_attempts += 1;
+                    let asked = if why_not.is_empty() {
+                        feedback.clone()
+                    } else {
+                        format!("{feedback}\n\nThe last fix attempt failed: {why_not}")
+                    };
+                    match exec
+                        .fix(calls, &tree.touched(), &task.prompt, &plan.summary, &asked)
+                        .await?
+                    {
+                        Ok(changes) if !changes.is_empty() => {
+                            fixed = Some(changes);
+                            break;
+                        }
+                        Ok(_) => why_not = "its edits changed nothing".to_owned(),
+                        Err(why) => why_not = why,
+                    }
+                }
+                match fixed {
+                    Some(changes) => self.write(task, tree, &changes)?,
+                    None => break feedback,
+                }
+            };
+            if replanned {
+                return Err(Error::ValidationFailed {
+                    attempts: fix_attempts,
+                    feedback,
+                });
+            }
+            // The top tier re-plans from the tree as it was, told why.
+            let paths = tree.rollback().map_err(|source| Error::Rollback {
+                cause: "validation failed and the top tier re-plans".to_owned(),
+                source,
+            })?;
+            self.emit(Event::RolledBack {
+                task_id: task.id,
+                paths,
+                reason: "validation failed after the fixes; the top tier re-plans".to_owned(),
+            });
+            let context = match &front.context {
+                Some(c) => c.clone(),
+                None => prompt::context_parts(&self.context(&task.prompt)?),
+            };
+            let route = self.config.route(Stage::Plan, Tier::Top);
+            let note = format!(
+                "# A previous plan failed validation\n\nThis plan was carried out:\n{}\n\n\
+                 and the repository's checks then reported:\n{feedback}\n\n\
+                 Write a new plan that passes the checks.",
+                serde_json::to_string(&plan).unwrap_or_default()
+            );
+            let req = plan::request(&route, &context, &task.prompt, Some(&note));
+            let planned = plan::plan(calls, &self.root, &route, req).await?;
+            self.emit(Event::PlanReady {
+                task_id: task.id,
+                plan: planned.plan.clone(),
+                cached: false,
+            });
+            plan = planned.plan;
+            if plan.files.is_empty() {
+                return Err(Error::ValidationFailed {
+                    attempts: fix_attempts,
+                    feedback,
+                });
+            }
+            self.guard_dirty(&plan)?;
+            deps = self.dependencies(&plan);
+            replanned = true;
+            exec.climb_to_top();
+        }
+    }
+
+    fn write(&self, task: &Task, tree: &mut Tree, changes: &Changeset) -> Result<()> {
+        let files = tree.write(changes)?;
+        self.emit(Event::EditsWritten {
+            task_id: task.id,
+            files,
+        });
+        Ok(())
+    }
+
+    async fn validate(&self, validator: &Validator, task: &Task, tree: &Tree) -> Result<Report> {
+        let report = match validator
+            .validate(&tree.touched_paths(), &self.ctx.cancel)
+            .await
+        {
+            Ok(r) => r,
+            Err(distiq_validator::Error::Cancelled) => return Err(Error::Cancelled),
+            Err(e) => return Err(e.into()),
+        };
+        self.emit(Event::Validated {
+            task_id: task.id,
+            passed: report.passed(),
+            checks: report
+                .checks
+                .iter()
+                .map(|c| CheckSummary {
+                    name: c.name.clone(),
+                    passed: c.passed,
+                    summary: c.summary.clone(),
+                })
+                .collect(),
+        });
+        Ok(report)
+    }
+
+    /// Puts the tree back after `error`, and says so; the error to return.
+    fn roll_back(&self, task: &Task, tree: &mut Tree, error: Error) -> Error {
+        if tree.is_empty() {
+            return error;
+        }
+        match tree.rollback() {
+            Ok(paths) => {
+                self.emit(Event::RolledBack {
+                    task_id: task.id,
+                    paths,
+                    reason: error.to_string(),
+                });
+                error
+            }
+            Err(source) => Error::Rollback {
+                cause: error.to_string(),
+                source,
+            },
+        }
+    }
+
+    /// The plan's files as they are now: what a cached copy depends on.
+    pub(crate) fn dependencies(&self, plan: &CodePlan) -> Vec<Dependency> {
+        let mut paths: Vec<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        paths
+            .into_iter()
+            .filter_map(|p| Dependency::file(&self.root, p).ok())
+            .collect()
+    }
+
+    /// Stores an entry in the cache, if there is one; a failure is a warning.
+    pub(crate) fn store(
+        &self,
+        request: &str,
+        embedding: Option<&Embedding>,
+        payload: Payload,
+        dependencies: Vec<Dependency>,
+        cost: Money,
+    ) {
+        let (Some(cache), Some(embedding)) = (&self.cache, embedding) else {
+            return;
+        };
+        let entry = NewEntry {
+            request: request.to_owned(),
+            payload,
+            dependencies,
+            cost,
+        };
+        if let Err(e) = cache.insert(entry, embedding).and_then(|_| cache.flush()) {
+            self.emit(Event::Warning {
+                message: format!("the result could not be stored in the semantic cache: {e}"),
+            });
+        }
+    }
+}
+
+/// The commit message: the plan's summary as the subject, the task in the
+/// body (the executor adds the `Distiq-Task` trailer).
+fn commit_message(plan: &CodePlan, task: &str) -> String {
+    let summary = plan.summary.trim();
+    let first = summary.lines().next().unwrap_or("distiq task").trim();
+    let subject: String = if first.chars().count() > 72 {
+        let cut: String = first.chars().take(71).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        first.to_owned()
+    };
+    let subject = if subject.is_empty() {
+        "distiq task".to_owned()
+    } else {
+        subject
+    };
+    let mut body = String::new();
+    if summary.len() > first.len() || first != subject {
+        body.push_str(summary);
+        body.push_str("\n\n");
+    }
+    body.push_str("Task: ");
+    body.push_str(task.trim());
+    format!("{subject}\n\n{body}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commit_subject_is_the_summary_cut_at_72() {
+        let plan = CodePlan {
+            summary: "Add a --json flag".into(),
+            files: vec![],
+        };
+        assert_eq!(
+            commit_message(&plan, "add json output"),
+            "Add a --json flag\n\nTask: add json output\n"
+        );
+        let long = CodePlan {
+            summary: "x".repeat(100),
+            files: vec![],
+        };
+        let msg = commit_message(&long, "t");
+        let subject = msg.lines().next().unwrap();
+        assert!(subject.chars().count() <= 72, "{subject}");
+        assert!(msg.contains(&"x".repeat(100)), "{msg}");
+    }
+}

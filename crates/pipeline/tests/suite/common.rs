@@ -1,0 +1,239 @@
+//! A temp git repository with a `.distiq.toml` pointing every tier at one
+//! fake OpenAI-compatible server, with a distinct model id per tier
+//! (cheap `small`, mid `mid`, top `big`), and helpers to script it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use distiq_config::{Config, ConfigBuilder};
+use distiq_core::{Event, VecSink};
+use distiq_pipeline::{Options, Pipeline};
+use distiq_test_support::openai::{base_url, chat_mock, completion_template, usage};
+use serde_json::{Value, json};
+use wiremock::MockServer;
+use wiremock::matchers::body_partial_json;
+
+pub struct Repo {
+    _tmp: tempfile::TempDir,
+    pub root: PathBuf,
+    pub home: PathBuf,
+}
+
+fn git(root: &Path) -> git2::Repository {
+    git2::Repository::open(root).unwrap()
+}
+
+/// A repository with `files` and the config committed, `extra` appended
+/// to the config.
+pub fn repo(server: &MockServer, files: &[(&str, &str)], extra: &str) -> Repo {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let repo = git2::Repository::init(&root).unwrap();
+    let mut cfg = repo.config().unwrap();
+    cfg.set_str("user.name", "Dev").unwrap();
+    cfg.set_str("user.email", "dev@example.com").unwrap();
+    let toml = format!(
+        r#"
+[providers.fake]
+kind = "openai"
+base_url = "{base}"
+api_key_env = ["FAKE_API_KEY"]
+
+[models."fake:small"]
+input = 1.0
+output = 2.0
+[models."fake:mid"]
+input = 3.0
+output = 6.0
+[models."fake:big"]
+input = 10.0
+output = 20.0
+
+[tiers.cheap]
+model = "fake:small"
+[tiers.mid]
+model = "fake:mid"
+[tiers.top]
+model = "fake:big"
+
+[stages.plan]
+tier = "mid"
+max_tokens = 2000
+[stages.execute]
+tier = "cheap"
+max_tokens = 1000
+[stages.analyze]
+tier = "cheap"
+max_tokens = 1000
+[stages.answer]
+tier = "mid"
+max_tokens = 1000
+
+[structured]
+max_tokens_ladder = [2000]
+
+[retry]
+max_attempts = 1
+initial_delay_ms = 5
+max_delay_ms = 10
+
+[validate]
+max_retries = 1
+
+{extra}
+"#,
+        base = base_url(server)
+    );
+    std::fs::write(root.join(".distiq.toml"), toml).unwrap();
+    for (path, content) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    commit_all(&root, "first");
+    Repo {
+        _tmp: tmp,
+        root,
+        home,
+    }
+}
+
+/// Commits everything in the work tree.
+pub fn commit_all(root: &Path, message: &str) {
+    let repo = git(root);
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = repo.signature().unwrap();
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
+}
+
+/// HEAD's message.
+pub fn head_message(root: &Path) -> String {
+    let repo = git(root);
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    head.message().unwrap().to_owned()
+}
+
+impl Repo {
+    pub fn config(&self, overrides: &[(&str, &str)]) -> Arc<Config> {
+        let mut b = ConfigBuilder::new()
+            .user_file(None)
+            .repo_root(Some(self.root.clone()))
+            .env([("HOME", self.home.to_str().unwrap())])
+            .cli_override(
+                "ledger.path",
+                self.home.join("ledger.sqlite").to_str().unwrap(),
+            );
+        for (k, v) in overrides {
+            b = b.cli_override(*k, *v);
+        }
+        Arc::new(b.build().unwrap())
+    }
+
+    pub fn pipeline(
+        &self,
+        overrides: &[(&str, &str)],
+        options: Options,
+    ) -> (Pipeline, Arc<VecSink>) {
+        let sink = Arc::new(VecSink::default());
+        let env: distiq_llm::EnvLookup =
+            Arc::new(|k: &str| (k == "FAKE_API_KEY").then(|| "sk-fake-pipeline".to_owned()));
+        let p = Pipeline::new(
+            &self.root,
+            self.config(overrides),
+            env,
+            sink.clone(),
+            None,
+            options,
+        )
+        .unwrap();
+        (p, sink)
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root.join(path)).unwrap()
+    }
+}
+
+/// Answers structured requests for schema `schema` on model `model` with
+/// `value`, every time (or `times` times, at `priority`).
+pub async fn answer(
+    server: &MockServer,
+    model: &str,
+    schema: &str,
+    value: Value,
+    times: Option<u64>,
+) {
+    let mut mock = chat_mock()
+        .and(body_partial_json(json!({
+            "model": model,
+            "response_format": { "json_schema": { "name": schema } }
+        })))
+        .respond_with(completion_template(
+            &value.to_string(),
+            "stop",
+            usage(1_000, 100),
+        ));
+    if let Some(n) = times {
+        mock = mock.up_to_n_times(n).with_priority(1);
+    }
+    mock.mount(server).await;
+}
+
+/// The (model, schema name) of every request the server received.
+pub async fn requests(server: &MockServer) -> Vec<(String, String)> {
+    distiq_test_support::request_bodies(server)
+        .await
+        .iter()
+        .map(|b| {
+            (
+                b["model"].as_str().unwrap_or_default().to_owned(),
+                b["response_format"]["json_schema"]["name"]
+                    .as_str()
+                    .unwrap_or("text")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A one-file plan replacing `old` with `new` in `path`.
+pub fn replace_plan(path: &str, old: &str, new: &str) -> Value {
+    json!({
+        "summary": format!("Change {path}"),
+        "files": [{
+            "path": path,
+            "action": "modify",
+            "changes": [{
+                "type": "replace",
+                "location": "top",
+                "old_code": old,
+                "new_code": new,
+                "reasoning": "the task"
+            }]
+        }]
+    })
+}
+
+/// The names of the events, in order (`plan_ready`, `committed`, ...).
+pub fn kinds(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            serde_json::to_value(e).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
