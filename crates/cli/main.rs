@@ -26,6 +26,10 @@ struct Cli {
 enum Command {
     /// Carry out a task: route, cache, plan, execute, validate, commit.
     Run(cmd::run::RunArgs),
+    /// Plan a task without carrying it out; show what executing it would cost.
+    Plan(cmd::plan::PlanArgs),
+    /// Answer a question about the repository without editing it.
+    Ask(cmd::ask::AskArgs),
     /// The repository's semantic cache: stats, list, clear; eval and tune
     /// the lookup rule on labelled pairs.
     #[command(subcommand)]
@@ -58,6 +62,8 @@ fn main() -> ExitCode {
     app::init_tracing(&cli.global);
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(&cli.global, a),
+        Command::Plan(a) => cmd::plan::run(&cli.global, a),
+        Command::Ask(a) => cmd::ask::run(&cli.global, a),
         Command::Cache(c) => cmd::cache::run(&cli.global, c),
         Command::Config(c) => cmd::config::run(&cli.global, c),
         Command::Map(a) => cmd::map::run(&cli.global, a),

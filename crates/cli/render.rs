@@ -312,8 +312,15 @@ fn doing(stage: Stage) -> &'static str {
     }
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default()
+/// The gist of a reason for one line: its first line, and the next one
+/// when the first only introduces a list ("the plan failed its checks:").
+fn first_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    match lines.next() {
+        Some(next) if first.ends_with(':') => format!("{first} {next}"),
+        _ => first.to_owned(),
+    }
 }
 
 /// The first 12 characters of a commit id.

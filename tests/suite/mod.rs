@@ -1,8 +1,10 @@
+mod ask;
 mod cache;
 mod config;
 mod map;
-mod run;
+mod plan;
 mod review;
 mod route;
+mod run;
 mod stats;
 mod undo;
