@@ -63,7 +63,7 @@ pub use check::{DEPRECATION_WARNING_DAYS, Diagnostic, Severity};
 pub use distiq_core::ApiKey;
 pub use error::{Error, Result};
 pub use layer::{ENV_OVERRIDES, EnvOverride, find_repo_root, user_config_path};
-pub use local::{CacheSettings, RouterSettings, ValidateSettings};
+pub use local::{AnalyzeSettings, CacheSettings, RouterSettings, ValidateSettings};
 pub use review::{FindingSeverity, ReviewPattern, ReviewSettings};
 pub use show::{Entry, ModelSummary};
 pub use source::Source;
@@ -97,6 +97,8 @@ pub struct Config {
     pub cache: CacheSettings,
     /// How applied edits are checked.
     pub validate: ValidateSettings,
+    /// What the analyzer shows the planner.
+    pub analyze: AnalyzeSettings,
     sources: BTreeMap<Vec<String>, Source>,
     files: Vec<FileLayer>,
 }

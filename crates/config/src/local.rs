@@ -1,5 +1,5 @@
-//! The `[router]` and `[cache]` tables: distiq's two local decisions, made
-//! before any money is spent.
+//! The `[router]`, `[cache]`, `[validate]` and `[analyze]` tables: what
+//! distiq decides and checks on the user's machine.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -51,6 +51,28 @@ pub struct ValidateSettings {
     pub max_retries: u32,
 }
 
+/// What the analyzer shows the planner (`[analyze]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzeSettings {
+    /// Whether the cheap tier condenses the retrieved context into a brief
+    /// for the planner (files that matter, relevant functions, constraints).
+    pub brief: bool,
+    /// The token budget of the planner's repository context (repo map and
+    /// code), and of the context the brief is made from.
+    pub budget_tokens: u32,
+    /// The percentage of that budget the repo map may take; the rest goes
+    /// to the code chosen for the task.
+    pub map_percent: u32,
+    /// Files larger than this are left out of the index unread.
+    pub max_file_bytes: u64,
+    /// Whether the ranking blends in the local embedding model's similarity
+    /// when the model files are present.
+    pub embed: bool,
+    /// How many of the graph ranking's best definitions are embedded and
+    /// scored for a task: more finds more, and costs more on a cold repository.
+    pub embed_candidates: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use crate::ConfigBuilder;
@@ -96,6 +118,32 @@ mod tests {
         let c = build(&[("validate.test", "cargo test -q"), ("validate.lint", "")]).unwrap();
         assert_eq!(c.validate.test.as_deref(), Some("cargo test -q"));
         assert_eq!(c.validate.lint, None);
+    }
+
+    #[test]
+    fn analyze_defaults_and_overrides() {
+        let c = build(&[]).unwrap();
+        assert!(!c.analyze.brief && c.analyze.embed);
+        assert!(c.analyze.budget_tokens >= 1000 && c.analyze.embed_candidates > 0);
+        assert!((1..=100).contains(&c.analyze.map_percent));
+        let c = build(&[
+            ("analyze.brief", "true"),
+            ("analyze.budget_tokens", "12000"),
+            ("analyze.map_percent", "40"),
+        ])
+        .unwrap();
+        assert!(c.analyze.brief);
+        assert_eq!(
+            (c.analyze.budget_tokens, c.analyze.map_percent),
+            (12000, 40)
+        );
+        let err = build(&[("analyze.map_percent", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("map_percent") && err.contains("1 to 100"),
+            "{err}"
+        );
     }
 
     #[test]

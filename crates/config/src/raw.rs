@@ -43,6 +43,23 @@ pub(crate) struct RawConfig {
     pub cache: RawCache,
     #[serde(default)]
     pub validate: RawValidate,
+    #[serde(default)]
+    pub analyze: RawAnalyze,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAnalyze {
+    pub brief: Option<bool>,
+    #[serde(default, deserialize_with = "positive_u32")]
+    pub budget_tokens: Option<u32>,
+    #[serde(default, deserialize_with = "percent")]
+    pub map_percent: Option<u32>,
+    #[serde(default, deserialize_with = "positive_u64")]
+    pub max_file_bytes: Option<u64>,
+    pub embed: Option<bool>,
+    #[serde(default, deserialize_with = "positive_u32")]
+    pub embed_candidates: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -281,6 +298,15 @@ fn positive_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error
     match u32::deserialize(d)? {
         0 => Err(D::Error::custom("expected a number above 0")),
         n => Ok(Some(n)),
+    }
+}
+
+fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match u32::deserialize(d)? {
+        n @ 1..=100 => Ok(Some(n)),
+        n => Err(D::Error::custom(format!(
+            "{n} is not a percentage from 1 to 100"
+        ))),
     }
 }
 

@@ -11,9 +11,9 @@ use crate::layer::{KeyPath, Provenance};
 use crate::raw::RawConfig;
 use crate::source::dotted;
 use crate::{
-    Budget, CacheSettings, Config, Error, FileLayer, LedgerSettings, ModelInfo, ProviderConfig,
-    Result, RetrySettings, ReviewPattern, ReviewSettings, RouterSettings, Source, StageConfig,
-    StructuredSettings, TierAssignment, Timeouts, ValidateSettings,
+    AnalyzeSettings, Budget, CacheSettings, Config, Error, FileLayer, LedgerSettings, ModelInfo,
+    ProviderConfig, Result, RetrySettings, ReviewPattern, ReviewSettings, RouterSettings, Source,
+    StageConfig, StructuredSettings, TierAssignment, Timeouts, ValidateSettings,
 };
 
 pub(crate) struct Inputs<'a> {
@@ -168,6 +168,15 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
         review: ctx.need(v.review, &["validate", "review"])?,
         max_retries: ctx.need(v.max_retries, &["validate", "max_retries"])?,
     };
+    let a = raw.analyze;
+    let analyze = AnalyzeSettings {
+        brief: ctx.need(a.brief, &["analyze", "brief"])?,
+        budget_tokens: ctx.need(a.budget_tokens, &["analyze", "budget_tokens"])?,
+        map_percent: ctx.need(a.map_percent, &["analyze", "map_percent"])?,
+        max_file_bytes: ctx.need(a.max_file_bytes, &["analyze", "max_file_bytes"])?,
+        embed: ctx.need(a.embed, &["analyze", "embed"])?,
+        embed_candidates: ctx.need(a.embed_candidates, &["analyze", "embed_candidates"])?,
+    };
     let cache = CacheSettings {
         enabled: ctx.need(raw.cache.enabled, &["cache", "enabled"])?,
         threshold: ctx.need(raw.cache.threshold, &["cache", "threshold"])?,
@@ -204,6 +213,7 @@ pub(crate) fn resolve(inputs: Inputs<'_>) -> Result<Config> {
         router,
         cache,
         validate,
+        analyze,
         sources,
         files,
     })

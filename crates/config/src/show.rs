@@ -290,6 +290,18 @@ impl Config {
             None,
         );
         o.push(&["validate", "max_retries"], int(v.max_retries), None);
+        let a = &self.analyze;
+        let bool_ = |b: bool| Some(toml::Value::Boolean(b));
+        o.push(&["analyze", "brief"], bool_(a.brief), None);
+        o.push(&["analyze", "budget_tokens"], int(a.budget_tokens), None);
+        o.push(&["analyze", "map_percent"], int(a.map_percent), None);
+        o.push(&["analyze", "max_file_bytes"], big(a.max_file_bytes), None);
+        o.push(&["analyze", "embed"], bool_(a.embed), None);
+        o.push(
+            &["analyze", "embed_candidates"],
+            int(a.embed_candidates),
+            None,
+        );
         let r = &self.review;
         o.push(&["review", "fail_on"], s(r.fail_on), None);
         o.push(&["review", "escalate_at"], s(r.escalate_at), None);
