@@ -12,7 +12,10 @@
 //!
 //! Similarity alone would serve "remove the --verbose flag" for "add the
 //! --verbose flag" and port 8081 for 8080: the [`salient`] tokens of the
-//! two requests must also agree (the module documents the rule).
+//! two requests must also agree (the module documents the rule), and so
+//! must the kind of work they ask for ([`salient::Intent`]): "add a test
+//! for the retry policy" is not "make the retry policy configurable",
+//! although their embeddings are 0.93 apart and they name the same things.
 //!
 //! ```ignore
 //! // Needs the model files of `./models/fetch`, hence `ignore`.

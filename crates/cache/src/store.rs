@@ -354,7 +354,9 @@ fn classify(path: &Path, e: rusqlite::Error) -> OpenFailure {
 fn read_row(r: &Row<'_>) -> rusqlite::Result<Option<(Entry, Vec<f32>)>> {
     let id: i64 = r.get(0)?;
     let request: String = r.get(1)?;
-    let salient: String = r.get(2)?;
+    // The stored column is for people (`distiq cache list`): the rule
+    // needs the words and roles it does not keep, and this build's
+    // extraction, so the tokens are extracted again from the request.
     let embedding = from_bytes(&r.get::<_, Vec<u8>>(3)?);
     let payload: String = r.get(4)?;
     let deps: String = r.get(5)?;
@@ -378,8 +380,7 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<Option<(Entry, Vec<f32>)>> {
     Ok(Some((
         Entry {
             id,
-            salient: serde_json::from_str::<Salient>(&salient)
-                .unwrap_or_else(|_| Salient::extract(&request)),
+            salient: Salient::extract(&request),
             request,
             payload,
             dependencies,

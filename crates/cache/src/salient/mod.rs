@@ -19,11 +19,13 @@
 //! | negation | not, never, don't, no longer | both negated or neither |
 //! | scope | "in this file" vs "everywhere", "all files", "across the crate" | the same set of scopes (local, global) on both sides |
 //! | roles | `from X to Y`, `Y instead of X`, `replace X with Y` | a token that is the source on one side may not be the target on the other |
+//! | intent | tests, docs, a fix, a question, performance, configuration, logging, a refactor, validation, concurrency, a feature ([`Intent`]) | when both sides say what kind of work they want, they must share one ("add a test for the retry policy" ≠ "make the retry policy configurable"); one side silent is fine |
 //! | one term swapped | "make the header sticky" vs "make the footer sticky" | when the content words of both are the same but for one run of at most three words on each side, and the runs are not synonyms, the user changed that term on purpose: they differ |
 //!
 //! Similarity decides whether two requests are about the same thing; this
 //! rule decides whether they ask the same of it.
 
+mod intent;
 mod tokens;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,6 +37,7 @@ use crate::lexicon::{
     GENERIC, GLOBAL_QUANTIFIERS, GLOBAL_WORDS, LOCAL_DETERMINERS, NAMES, NEGATIONS, POLARITY,
     SCOPE_UNITS, STOPWORDS, SYNONYMS, WELL_KNOWN_FILES,
 };
+pub use intent::Intent;
 use tokens::{Kind, Tok, parts};
 
 /// Which way a request points on one polarity axis.
@@ -81,6 +84,9 @@ pub struct Salient {
     pub negated: bool,
     /// The scopes it names.
     pub scope: BTreeSet<Scope>,
+    /// The kinds of work it asks for.
+    #[serde(default)]
+    pub intents: BTreeSet<Intent>,
     /// Plain words in order, lowercase (for the spelled-out checks).
     #[serde(skip)]
     words: Vec<String>,
@@ -157,6 +163,7 @@ impl Salient {
         }
         s.polarity = polarity(&s.words);
         s.scope = scope(&s.words);
+        s.intents = intent::intents(&s.words, text);
         s.roles = roles(&toks);
         s.content = toks.iter().flat_map(content_words).collect();
         s
@@ -234,6 +241,13 @@ impl Salient {
                 };
                 return differ("direction", say(*role), say(other.roles[token]));
             }
+        }
+        if intent::conflict(&self.intents, &other.intents) {
+            return differ(
+                "intent",
+                intent::show(&self.intents),
+                intent::show(&other.intents),
+            );
         }
         if let Some((a, b)) = one_swap(&self.content, &other.content) {
             return differ("one term swapped", a.join(" "), b.join(" "));

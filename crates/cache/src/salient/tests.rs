@@ -87,3 +87,67 @@ fn near_misses_disagree() {
         assert_eq!(d.as_ref().map(|d| d.class), Some(class), "{a} | {b}: {d:?}");
     }
 }
+
+#[test]
+fn different_kinds_of_work_on_the_same_thing_disagree_on_intent() {
+    for (a, b, left, right) in [
+        (
+            "add a test for the retry policy in src/retry.rs",
+            "make the retry policy in src/retry.rs configurable",
+            "tests",
+            "configuration",
+        ),
+        (
+            "speed up src/index.rs",
+            "add comments to src/index.rs",
+            "performance",
+            "docs",
+        ),
+        (
+            "the export command ignores --output",
+            "add shell completion for the export command's --output",
+            "a fix",
+            "a feature",
+        ),
+    ] {
+        let d = differ(a, b).unwrap();
+        assert_eq!(
+            (d.class, d.left.as_str(), d.right.as_str()),
+            ("intent", left, right),
+            "{a} | {b}"
+        );
+    }
+}
+
+#[test]
+fn intents_come_from_cue_words_and_the_form_of_the_request() {
+    let intents = |t: &str| Salient::extract(t).intents.into_iter().collect::<Vec<_>>();
+    assert_eq!(
+        intents("why do the ledger tests hang?"),
+        [Intent::Question, Intent::Fix, Intent::Tests]
+    );
+    // A report of behaviour is a fault; the same words as a wish are not.
+    assert_eq!(intents("the --verbose flag prints nothing"), [Intent::Fix]);
+    assert_eq!(
+        intents("the export command should take a --json flag"),
+        [] as [Intent; 0]
+    );
+    // "add" is a feature only when nothing more specific is asked.
+    assert_eq!(intents("add a docstring to compute_score"), [Intent::Docs]);
+    assert_eq!(
+        intents("make the CLI accept a verbose option"),
+        [Intent::Feature]
+    );
+    assert_eq!(
+        intents("make the Session struct thread-safe"),
+        [Intent::Concurrency]
+    );
+    // One side silent is no conflict: paraphrases need not name the work.
+    assert_eq!(
+        differ(
+            "make the planner stream its output",
+            "stream the planner's output instead of waiting for the whole answer"
+        ),
+        None
+    );
+}

@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use distiq_cache::eval::{evaluate, prepare, read_pairs};
+use distiq_cache::eval::{Pair, evaluate, prepare, read_pairs};
+use distiq_embed::Embedding;
 
-use super::common::{THRESHOLD, embedder};
+use super::common::{THRESHOLD, answer, embedder, open, repo};
 
-fn judged(file: &str) -> distiq_cache::eval::EvalReport {
+fn embedded(file: &str) -> (Vec<Pair>, Vec<(Embedding, Embedding)>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(file);
@@ -20,7 +21,43 @@ fn judged(file: &str) -> distiq_cache::eval::EvalReport {
     while let (Some(a), Some(b)) = (vectors.next(), vectors.next()) {
         both.push((a, b));
     }
+    (pairs, both)
+}
+
+fn judged(file: &str) -> distiq_cache::eval::EvalReport {
+    let (pairs, both) = embedded(file);
     evaluate(&prepare(pairs, both), THRESHOLD)
+}
+
+/// `cache eval` judges pairs without a database; the cache reads its
+/// entries back from SQLite. Both must decide alike, or the numbers
+/// `cache eval` prints say nothing about the cache.
+#[test]
+fn the_persistent_cache_decides_every_pair_as_cache_eval_does() {
+    let repo = repo();
+    let cache = open(repo.path());
+    let mut differ = Vec::new();
+    for file in ["pairs.jsonl", "different_tasks.jsonl"] {
+        let (pairs, both) = embedded(file);
+        let report = evaluate(&prepare(pairs.clone(), both.clone()), THRESHOLD);
+        for ((pair, (ea, eb)), judged) in pairs.iter().zip(&both).zip(&report.pairs) {
+            cache.clear().unwrap();
+            cache.insert(answer(&pair.a, vec![]), ea).unwrap();
+            let lookup = cache.lookup(&pair.b, eb).unwrap();
+            if lookup.is_hit() != judged.hit {
+                differ.push(format!(
+                    "{} | {}: cache {} ({}), eval {} ({})",
+                    pair.a,
+                    pair.b,
+                    lookup.is_hit(),
+                    lookup.reason,
+                    judged.hit,
+                    judged.reason
+                ));
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
 
 #[test]
@@ -49,13 +86,17 @@ fn paraphrases_hit_and_near_misses_do_not() {
     );
 }
 
-/// Different tasks on the same file or function: a known weakness of a
-/// token rule (see the crate docs). Guards that it does not get worse.
+/// Different tasks on the same file or function ("add a test for the
+/// retry policy" / "make the retry policy configurable"): told apart by
+/// their intent. The last 25 pairs were written before the intent rule
+/// was measured on them (2 of 25 still hit); guards that it does not get
+/// worse.
 #[test]
 fn different_tasks_on_the_same_thing_mostly_miss() {
     let report = judged("different_tasks.jsonl");
+    assert!(report.negatives >= 40, "{report:?}");
     assert!(
-        report.false_hits.len() <= 4,
+        report.false_hits.len() <= 2,
         "false hits: {:#?}",
         report.false_hits
     );

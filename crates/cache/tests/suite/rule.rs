@@ -3,7 +3,7 @@
 use super::common::{embed, open, repo, store};
 
 #[test]
-fn add_never_serves_remove_nor_8080_8081_nor_python_rust() {
+fn add_never_serves_remove_nor_8080_8081_nor_python_rust_nor_a_test_a_setting() {
     let repo = repo();
     let cache = open(repo.path());
     for (stored, asked, reason) in [
@@ -21,6 +21,11 @@ fn add_never_serves_remove_nor_8080_8081_nor_python_rust() {
             "write a script that renames the log files, in Python",
             "write a script that renames the log files, in Rust",
             "languages and tools",
+        ),
+        (
+            "add a test for the retry policy in src/retry.rs",
+            "make the retry policy in src/retry.rs configurable",
+            "intent",
         ),
     ] {
         cache.clear().unwrap();

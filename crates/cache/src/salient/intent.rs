@@ -1,0 +1,213 @@
+//! What a request asks to be done: tests, docs, a fix, an explanation, ...
+//! Two requests about the same named thing ("the retry policy in
+//! src/retry.rs") are still different tasks when one asks for a test and
+//! the other for a setting; their embeddings are close (0.93) and they
+//! name the same things, so only the intent tells them apart.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One kind of work a request can ask for. A request may have several
+/// ("why do the ledger tests hang?" is a question, about tests, about a
+/// fault) or none ("make the planner stream its output").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Intent {
+    /// An explanation: "why", "explain", "what does X do?".
+    Question,
+    /// A fault to repair: "fix", "crash", "hangs", or a report
+    /// of behaviour ("the --verbose flag prints nothing").
+    Fix,
+    /// Tests: "add a test", "coverage".
+    Tests,
+    /// Documentation and comments: "document", "docstring", "README".
+    Docs,
+    /// Speed: "speed up", "slow", "optimize".
+    Performance,
+    /// Making something configurable.
+    Configuration,
+    /// Logging.
+    Logging,
+    /// Restructuring without new behaviour: "split", "rename", "move".
+    Refactor,
+    /// Input checks: "validate", "sanitize", "reject".
+    Validation,
+    /// Thread safety and parallelism.
+    Concurrency,
+    /// New behaviour ("add", "implement", "support") when nothing more
+    /// specific is asked.
+    Feature,
+}
+
+impl fmt::Display for Intent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Question => "a question",
+            Self::Fix => "a fix",
+            Self::Tests => "tests",
+            Self::Docs => "docs",
+            Self::Performance => "performance",
+            Self::Configuration => "configuration",
+            Self::Logging => "logging",
+            Self::Refactor => "a refactor",
+            Self::Validation => "validation",
+            Self::Concurrency => "concurrency",
+            Self::Feature => "a feature",
+        })
+    }
+}
+
+/// Single cue words per intent, in the forms the stemmer leaves or as
+/// written. A word may cue two intents when it is used for both
+/// ("describe": docs or a question); that only makes agreement easier.
+#[rustfmt::skip]
+const CUES: &[(Intent, &[&str])] = &[
+    (Intent::Question, &["why", "explain", "explains", "explanation", "understand", "wonder", "describe"]),
+    (Intent::Fix, &[
+        "fix", "fixes", "fixed", "fixing", "bug", "bugs", "buggy", "broken", "crash", "crashes",
+        "crashed", "crashing", "panic", "panics", "panicked", "panicking", "hang", "hangs", "hung",
+        "hanging", "freeze", "freezes", "frozen", "fail", "fails", "failed", "failing", "failure",
+        "wrong", "incorrect", "incorrectly",
+        "regression", "flaky", "leak", "leaks", "leaking", "flicker", "flickers", "flickering",
+        "glitch", "typo", "typos", "misbehaves", "race",
+    ]),
+    (Intent::Tests, &["test", "tests", "tested", "testing", "unittest", "unittests", "coverage", "fixture", "fixtures"]),
+    (Intent::Docs, &[
+        "document", "documents", "documented", "documenting", "documentation", "doc", "docs",
+        "docstring", "docstrings", "comment", "comments", "commented", "commenting", "readme",
+        "changelog", "describe", "tutorial", "guide", "javadoc", "rustdoc", "jsdoc",
+    ]),
+    (Intent::Performance, &[
+        "speed", "faster", "fast", "slow", "slower", "slowly", "slowness", "sluggish", "performance",
+        "perf", "optimize", "optimise", "optimized", "optimised", "optimization", "optimisation",
+        "latency", "efficient", "efficiently", "benchmark", "benchmarks", "throughput", "bottleneck",
+    ]),
+    (Intent::Configuration, &[
+        "configurable", "configure", "configures", "configured", "customizable", "customisable",
+        "customize", "customise", "tunable", "overridable",
+    ]),
+    (Intent::Logging, &["log", "logs", "logged", "logging", "logger"]),
+    (Intent::Refactor, &[
+        "refactor", "refactoring", "restructure", "reorganize", "reorganise", "split", "extract",
+        "inline", "rename", "renames", "renamed", "move", "moves", "moved", "modularize",
+        "simplify", "deduplicate", "dedupe", "cleanup", "tidy", "consolidate", "decouple",
+    ]),
+    (Intent::Validation, &[
+        "validate", "validates", "validated", "validation", "sanitize", "sanitise", "sanitizes",
+        "reject", "rejects", "rejected",
+    ]),
+    (Intent::Concurrency, &[
+        "threadsafe", "concurrent", "concurrently", "concurrency", "parallel", "parallelize",
+        "parallelise", "deadlock", "deadlocks",
+    ]),
+];
+
+/// Two-word cues.
+const BIGRAMS: &[(Intent, &str, &str)] = &[
+    (Intent::Question, "what", "does"),
+    (Intent::Question, "what", "is"),
+    (Intent::Question, "what", "are"),
+    (Intent::Question, "how", "does"),
+    (Intent::Question, "how", "do"),
+    (Intent::Question, "how", "is"),
+    (Intent::Question, "where", "is"),
+    (Intent::Question, "where", "are"),
+    (Intent::Question, "is", "there"),
+    (Intent::Fix, "off", "by"),
+    (Intent::Fix, "does", "nothing"),
+    (Intent::Fix, "prints", "nothing"),
+    (Intent::Refactor, "clean", "up"),
+    (Intent::Concurrency, "thread", "safe"),
+    (Intent::Performance, "too", "long"),
+];
+
+/// Verbs of new behaviour: [`Intent::Feature`] when nothing more specific
+/// is asked (as is a request that opens with "make").
+const FEATURE: &[&str] = &[
+    "add",
+    "adds",
+    "adding",
+    "implement",
+    "implements",
+    "support",
+    "introduce",
+    "create",
+];
+
+/// Words that open a question when the request ends with `?`.
+const QUESTION_OPENERS: &[&str] = &[
+    "what", "how", "where", "when", "which", "who", "does", "do", "is", "are",
+];
+
+/// Determiners that open a report of behaviour ("the export command
+/// ignores --output").
+const REPORT_OPENERS: &[&str] = &["the", "my", "our", "this", "it", "its"];
+
+/// Words that make a sentence a request rather than a report ("the export
+/// command should take a --json flag").
+const MODALS: &[&str] = &[
+    "should", "must", "need", "needs", "want", "wants", "would", "could", "can", "has", "have",
+    "please", "shall", "ought",
+];
+
+/// The intents of a request: `words` are its plain words in order,
+/// lowercase; `text` is the request as typed.
+pub(super) fn intents(words: &[String], text: &str) -> BTreeSet<Intent> {
+    let mut out = BTreeSet::new();
+    for w in words {
+        // "explaining" cues as "explain" does.
+        let stemmed = super::stem(w);
+        for (intent, cues) in CUES {
+            if cues
+                .iter()
+                .any(|c| *c == w.as_str() || super::stem(c) == stemmed)
+            {
+                out.insert(*intent);
+            }
+        }
+    }
+    for pair in words.windows(2) {
+        for (intent, a, b) in BIGRAMS {
+            if pair[0] == *a && pair[1] == *b {
+                out.insert(*intent);
+            }
+        }
+    }
+    let first = words.first().map(String::as_str).unwrap_or_default();
+    let asks = text.trim_end().ends_with('?');
+    if asks && QUESTION_OPENERS.contains(&first) {
+        out.insert(Intent::Question);
+    }
+    // A statement about how something behaves, not an instruction: a
+    // report of a fault.
+    let report = REPORT_OPENERS.contains(&first)
+        && !asks
+        && !words.iter().any(|w| MODALS.contains(&w.as_str()));
+    if report && !out.contains(&Intent::Question) {
+        out.insert(Intent::Fix);
+    }
+    // "make X accept Y", "add Z": new behaviour, when nothing more
+    // specific was asked.
+    let instructs = first == "make" || words.iter().any(|w| FEATURE.contains(&w.as_str()));
+    if out.is_empty() && instructs {
+        out.insert(Intent::Feature);
+    }
+    out
+}
+
+/// Whether two sets of intents ask for different work: both say what they
+/// want and have nothing in common. One side silent is no conflict (a
+/// paraphrase may not name the kind of work).
+pub(super) fn conflict(a: &BTreeSet<Intent>, b: &BTreeSet<Intent>) -> bool {
+    !a.is_empty() && !b.is_empty() && a.is_disjoint(b)
+}
+
+/// "tests", "a question and a fix".
+pub(super) fn show(set: &BTreeSet<Intent>) -> String {
+    set.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
