@@ -3,7 +3,8 @@
 //! box" sits near documentation), while a few words carry the intent ("why",
 //! a leading "add", "test", "README", "typo"). The lexicon holds the words,
 //! leading words and word pairs seen in at least two exemplars; a prompt
-//! becomes a sparse, L2-normalised vector over them.
+//! becomes a sparse vector over them, weighted by inverse document frequency
+//! and scaled to unit length.
 
 use std::collections::BTreeMap;
 
@@ -13,17 +14,21 @@ use serde::{Deserialize, Serialize};
 const MIN_COUNT: usize = 2;
 
 /// The learned vocabulary of word features.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Lexicon {
     /// Sorted, so an index is stable for a given set of exemplars.
     terms: Vec<String>,
+    /// Inverse document frequency of each term.
+    idf: Vec<f32>,
 }
 
 impl Lexicon {
     /// The features occurring in at least [`MIN_COUNT`] of `texts`.
     pub fn build<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut docs = 0usize;
         for text in texts {
+            docs += 1;
             let mut terms = terms(text);
             terms.sort();
             terms.dedup();
@@ -31,12 +36,18 @@ impl Lexicon {
                 *counts.entry(term).or_default() += 1;
             }
         }
+        let kept: Vec<(String, usize)> = counts
+            .into_iter()
+            .filter(|(_, n)| *n >= MIN_COUNT)
+            .collect();
         Self {
-            terms: counts
-                .into_iter()
-                .filter(|(_, n)| *n >= MIN_COUNT)
-                .map(|(t, _)| t)
+            // Smoothed inverse document frequency: "the" weighs little,
+            // "readme" much.
+            idf: kept
+                .iter()
+                .map(|(_, n)| ((docs as f32 + 1.0) / (*n as f32 + 1.0)).ln() + 1.0)
                 .collect(),
+            terms: kept.into_iter().map(|(t, _)| t).collect(),
         }
     }
 
@@ -45,7 +56,8 @@ impl Lexicon {
         self.terms.len()
     }
 
-    /// The sparse vector of `text`: known features at `1/√k` each.
+    /// The sparse vector of `text`: its known features weighted by inverse
+    /// document frequency, scaled to unit length.
     pub fn vector(&self, text: &str) -> Vec<(u32, f32)> {
         let mut found: Vec<u32> = terms(text)
             .iter()
@@ -54,8 +66,16 @@ impl Lexicon {
             .collect();
         found.sort_unstable();
         found.dedup();
-        let value = 1.0 / (found.len().max(1) as f32).sqrt();
-        found.into_iter().map(|i| (i, value)).collect()
+        let norm = found
+            .iter()
+            .map(|i| self.idf[*i as usize].powi(2))
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
+        found
+            .into_iter()
+            .map(|i| (i, self.idf[i as usize] / norm))
+            .collect()
     }
 }
 

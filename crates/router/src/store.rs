@@ -13,7 +13,7 @@ use crate::classifier::Trained;
 use crate::{Error, Exemplars, Result};
 
 /// Bumped whenever [`Trained`] or the training changes meaning.
-const FORMAT: &[u8; 8] = b"DQROUTE3";
+const FORMAT: &[u8; 8] = b"DQROUTE4";
 /// Model files older than the newest this many are deleted on a write.
 const KEEP: usize = 8;
 
@@ -69,7 +69,10 @@ impl ModelFingerprint {
                 .map_or(0, |d| d.as_nanos());
             stamp.push_str(&format!("{name} {} {modified}\n", meta.len()));
         }
-        let where_ = paths.model_dir.canonicalize().unwrap_or_else(|_| paths.model_dir.clone());
+        let where_ = paths
+            .model_dir
+            .canonicalize()
+            .unwrap_or_else(|_| paths.model_dir.clone());
         let memo = store.dir.join(format!(
             "fingerprint-{}.txt",
             &blake3::hash(where_.as_os_str().as_encoded_bytes()).to_hex()[..16]
