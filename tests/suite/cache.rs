@@ -15,6 +15,8 @@ fn pairs(world: &World) -> std::path::PathBuf {
             "\n",
             r#"{"a": "add the --verbose flag to the CLI", "b": "remove the --verbose flag from the CLI", "same": false}"#,
             "\n",
+            r#"{"a": "add a test for the retry policy in src/retry.rs", "b": "make the retry policy in src/retry.rs configurable", "same": false}"#,
+            "\n",
         ),
     )
 }
@@ -29,7 +31,7 @@ fn eval_json_has_recall_false_hits_and_every_pair() {
     assert_eq!(v["recall"], 1.0, "{v}");
     assert_eq!(v["false_hits"], Value::Array(vec![]), "{v}");
     let pairs = v["pairs"].as_array().unwrap();
-    assert_eq!(pairs.len(), 3);
+    assert_eq!(pairs.len(), 4);
     for p in pairs {
         for key in ["a", "b", "same", "hit", "similarity"] {
             assert!(p.get(key).is_some(), "{key} missing in {p}");
@@ -43,6 +45,9 @@ fn eval_json_has_recall_false_hits_and_every_pair() {
             .unwrap()
             .contains("8080 vs 8081")
     );
+    // The same rule as the cache: the kind of work must agree too.
+    assert_eq!(pairs[3]["hit"], false);
+    assert!(pairs[3]["reason"].as_str().unwrap().contains("intent"));
 
     let text = world.ok(&mut world.cmd(&["cache", "tune", "--pairs", file.to_str().unwrap()]));
     assert!(text.contains("recommended:"), "{text}");
