@@ -126,6 +126,11 @@ struct HumanState {
     /// yet).
     streaming: bool,
     cost: Money,
+    /// What the spinner says, before the count of streamed characters.
+    doing: String,
+    /// Characters streamed by the current stage's model (structured answers
+    /// arrive as JSON text).
+    received: usize,
 }
 
 impl Human {
@@ -133,7 +138,7 @@ impl Human {
         let bar = if io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
+                ProgressStyle::with_template("{spinner} {msg} {prefix:.dim} {elapsed:.dim}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar.enable_steady_tick(Duration::from_millis(120));
@@ -201,7 +206,12 @@ impl Human {
                 }
             }
             Event::StageStarted { stage, tier, model } => {
-                self.spin(&format!("{} on {model} ({tier})", doing(*stage)));
+                let message = format!("{} on {model} ({tier})", doing(*stage));
+                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                state.doing.clone_from(&message);
+                state.received = 0;
+                drop(state);
+                self.spin(&message);
             }
             Event::TextDelta { stage, text } if *stage == Stage::Answer => {
                 self.bar.suspend(|| {
@@ -212,7 +222,13 @@ impl Human {
                 let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
                 state.streaming = !text.ends_with('\n');
             }
-            Event::TextDelta { .. } => {}
+            Event::TextDelta { text, .. } => {
+                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                state.received += text.len();
+                let message = format!("{} ({} characters)", state.doing, state.received);
+                drop(state);
+                self.spin(&message);
+            }
             Event::CallFinished(call) => {
                 let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
                 state.cost += call.cost;

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use distiq_ledger::{Ledger, StatsQuery};
 use distiq_test_support::MockServer;
-use distiq_test_support::openai::{base_url, chat_mock, completion_template, usage};
+use distiq_test_support::openai::{base_url, chat_mock, sse_template, stream_structured, usage};
 use serde_json::{Value, json};
 use wiremock::matchers::body_partial_json;
 
@@ -131,11 +131,11 @@ pub async fn answer(
             "model": model,
             "response_format": { "json_schema": { "name": schema } }
         })))
-        .respond_with(completion_template(
+        .respond_with(sse_template(stream_structured(
             &value.to_string(),
             "stop",
             usage(1_000, 100),
-        ));
+        )));
     if let Some(n) = times {
         mock = mock.up_to_n_times(n).with_priority(1);
     }
@@ -271,6 +271,8 @@ async fn a_task_is_planned_applied_validated_and_committed() {
         requests(&server).await,
         [("mid".into(), "code_plan".into())]
     );
+    let plan = &distiq_test_support::request_bodies(&server).await[0];
+    assert_eq!(plan["stream"], true, "structured answers are streamed");
     assert_eq!(
         ledger(&w),
         [("plan".into(), "mid".into(), "fake:mid".into())]
@@ -687,4 +689,51 @@ async fn the_same_task_after_its_file_changed_misses_the_cache() {
         lookup["reason"].as_str().unwrap().contains("src/lib.rs"),
         "{lookup}"
     );
+}
+
+#[tokio::test]
+async fn a_routed_task_is_planned_on_the_tier_its_route_chose() {
+    let server = MockServer::start().await;
+    for model in ["small", "mid", "big"] {
+        answer(
+            &server,
+            model,
+            "code_plan",
+            replace_plan("    8080\n", "    8081\n"),
+            None,
+        )
+        .await;
+    }
+    let w = World::new();
+    repo(&w, &server, "");
+
+    let out = w.ok(&mut distiq(
+        &w,
+        &[
+            "run",
+            "change the port in src/lib.rs from 8080 to 8081",
+            "--no-cache",
+            "--json",
+            "-c",
+            "router.inspect=false",
+        ],
+    ));
+
+    let events = events(&out);
+    let route = events
+        .iter()
+        .find(|e| e["event"] == "route_decided")
+        .unwrap();
+    let tier = route["decision"]["tiers"]["plan"].as_str().unwrap();
+    let model = match tier {
+        "cheap" => "small",
+        "mid" => "mid",
+        _ => "big",
+    };
+    assert_eq!(
+        requests(&server).await,
+        [(model.into(), "code_plan".into())],
+        "{route}"
+    );
+    assert_eq!(read(&w, "src/lib.rs"), LIB.replace("8080", "8081"));
 }

@@ -41,9 +41,9 @@ impl Calls<'_> {
             .check(self.spend, self.task, stage, model, estimate)
     }
 
-    /// One structured answer of type `T` from `model`. A truncated answer
-    /// is asked again with the next step of the `max_tokens` ladder, each
-    /// attempt checked against the budget first.
+    /// One structured answer of type `T` from `model`, streamed. A
+    /// truncated answer is asked again with the next step of the
+    /// `max_tokens` ladder, each attempt checked against the budget first.
     pub async fn structured<T: DeserializeOwned + JsonSchema>(
         &self,
         stage: Stage,
@@ -58,6 +58,10 @@ impl Calls<'_> {
         for (i, max_tokens) in steps.iter().copied().enumerate() {
             let mut req = req.clone();
             req.max_tokens = max_tokens;
+            // Streamed, so a long answer from a slow (local) model is bound
+            // by the idle timeout between chunks, not by one timeout for the
+            // whole answer; front ends also see it arrive.
+            req.stream = true;
             // The schema is part of the prompt the budget prices.
             let mut priced = req.clone();
             priced.structured = Some(StructuredSpec {

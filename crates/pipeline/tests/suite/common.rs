@@ -8,7 +8,7 @@ use std::sync::Arc;
 use distiq_config::{Config, ConfigBuilder};
 use distiq_core::{Event, VecSink};
 use distiq_pipeline::{Options, Pipeline};
-use distiq_test_support::openai::{base_url, chat_mock, completion_template, usage};
+use distiq_test_support::openai::{base_url, chat_mock, sse_template, stream_structured, usage};
 use serde_json::{Value, json};
 use wiremock::MockServer;
 use wiremock::matchers::body_partial_json;
@@ -179,11 +179,11 @@ pub async fn answer(
             "model": model,
             "response_format": { "json_schema": { "name": schema } }
         })))
-        .respond_with(completion_template(
+        .respond_with(sse_template(stream_structured(
             &value.to_string(),
             "stop",
             usage(1_000, 100),
-        ));
+        )));
     if let Some(n) = times {
         mock = mock.up_to_n_times(n).with_priority(1);
     }
