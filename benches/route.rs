@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use distiq_config::{Config, ConfigBuilder};
 use distiq_embed::{Embedder, EmbedderOptions, EmbedderPaths, Embedding};
-use distiq_router::{Exemplars, ModelFingerprint, ModelStore, Request, Router};
+use distiq_router::{Exemplars, ModelFingerprint, ModelStore, RecentEmbeddings, Request, Router};
 
 /// The session settings compared for the embedding part.
 const SETTINGS: [&str; 2] = ["1 thread", "2 threads, spinning"];
@@ -101,6 +101,23 @@ fn route_warm(bencher: divan::Bencher, setting: &str) {
         router
             .route_text(embedder, config(), divan::black_box(&request))
             .expect("routes")
+    });
+}
+
+/// A warm decision for a prompt routed moments ago: its embedding comes
+/// from [`RecentEmbeddings`], the model is not run.
+#[divan::bench(sample_count = 2000)]
+fn route_warm_repeat(bencher: divan::Bencher) {
+    let router = router();
+    let embedder = embedder("1 thread");
+    let recent = RecentEmbeddings::new(256);
+    let request = Request::new(TASK);
+    recent.get_or_embed(embedder, TASK).expect("embeds");
+    bencher.bench(|| {
+        let embedding = recent
+            .get_or_embed(embedder, divan::black_box(&request.prompt))
+            .expect("remembered");
+        router.route(config(), &request, &embedding)
     });
 }
 

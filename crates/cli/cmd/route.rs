@@ -5,6 +5,7 @@
 //! loads on a thread while the config, the trained router (from its disk
 //! cache) and the ledger are read on this one.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead as _, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,15 +14,15 @@ use std::thread::JoinHandle;
 
 use anyhow::Context as _;
 use distiq_config::Config;
-use distiq_core::{Complexity, EventSink, NullSink, TaskKind};
+use distiq_core::{Complexity, EventSink, NullSink, Stage, TaskKind, Tier};
 use distiq_embed::{Embedder, EmbedderOptions, EmbedderPaths};
 use distiq_ledger::{Ledger, LedgerSink};
 use distiq_llm::{CallContext, EnvLookup, Registry};
 use distiq_router::{
-    Classification, EvalReport, Exemplars, Inspection, ModelFingerprint, ModelStore, Request,
-    Routed, Router,
+    Classification, EvalReport, Exemplars, Inspection, ModelFingerprint, ModelStore,
+    RecentEmbeddings, Request, Routed, Router,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::app::{self, GlobalArgs};
 
@@ -188,6 +189,8 @@ fn run_route(global: &GlobalArgs, args: &RouteArgs) -> anyhow::Result<ExitCode> 
     let lookup: EnvLookup = Arc::new(move |k: &str| env.get(k).cloned());
     let registry = Registry::new(config.clone(), lookup, sink.clone());
     let mut runtime = None;
+    // A prompt seen again in this run (a repeated --stdin line) skips the model.
+    let recent = RecentEmbeddings::new(256);
 
     let route_one =
         |prompt: &str, runtime: &mut Option<tokio::runtime::Runtime>| -> anyhow::Result<Routed> {
@@ -197,7 +200,7 @@ fn run_route(global: &GlobalArgs, args: &RouteArgs) -> anyhow::Result<ExitCode> 
                 latency_budget_ms: args.latency_ms,
                 tools: args.tools,
             };
-            let embedding = embedder.embed(prompt)?;
+            let embedding = recent.get_or_embed(&embedder, prompt)?;
             let mut routed = router.route(&config, &request, &embedding);
             if matches!(routed.inspection, Inspection::Pending { .. }) {
                 // Only a close call needs the network, and so a runtime.
@@ -259,38 +262,76 @@ fn ledger_sink(config: &Config) -> Arc<dyn EventSink> {
     }
 }
 
-/// The `--json` object of one decision.
-fn to_json(prompt: &str, routed: &Routed) -> Value {
-    let d = &routed.decision;
-    let local: &Classification = &routed.local;
-    json!({
-        "prompt": prompt,
-        "kind": d.kind,
-        "complexity": d.complexity,
-        "tiers": d.tiers,
-        "confidence": round(d.confidence),
-        "inspected": d.inspected,
-        "inspection": routed.inspection,
-        "margin": round(local.margin),
-        "runner_up": local.runner_up,
-        "scores": {
-            "kind": local.kind_scores.iter().map(|(k, v)| (k.as_str().to_owned(), round(*v))).collect::<serde_json::Map<_, _>>(),
-            "complexity": local.complexity_scores.iter().map(|(k, v)| (k.as_str().to_owned(), round(*v))).collect::<serde_json::Map<_, _>>(),
-        },
-        "local": { "kind": local.kind, "complexity": local.complexity },
-        "nearest": local.nearest.iter().map(|n| json!({
-            "text": n.text,
-            "kind": n.kind,
-            "complexity": n.complexity,
-            "similarity": round(n.similarity),
-        })).collect::<Vec<_>>(),
-        "features": local.features,
-        "notes": routed.notes,
-    })
+/// The `--json` object of one decision, its keys in reading order.
+#[derive(serde::Serialize)]
+struct DecisionJson<'a> {
+    prompt: &'a str,
+    kind: TaskKind,
+    complexity: Complexity,
+    tiers: &'a BTreeMap<Stage, Tier>,
+    confidence: f64,
+    inspected: bool,
+    inspection: &'a Inspection,
+    margin: f64,
+    runner_up: TaskKind,
+    scores: Scores,
+    /// The classifier's own answer, before the rules and the model.
+    local: Local,
+    nearest: &'a [distiq_router::Neighbour],
+    features: &'a distiq_router::Features,
+    notes: &'a [String],
 }
 
-fn round(x: f32) -> Value {
-    json!((f64::from(x) * 1e4).round() / 1e4)
+#[derive(serde::Serialize)]
+struct Scores {
+    kind: BTreeMap<TaskKind, f64>,
+    complexity: BTreeMap<Complexity, f64>,
+}
+
+#[derive(serde::Serialize)]
+struct Local {
+    kind: TaskKind,
+    complexity: Complexity,
+}
+
+fn to_json<'a>(prompt: &'a str, routed: &'a Routed) -> DecisionJson<'a> {
+    let d = &routed.decision;
+    let local: &Classification = &routed.local;
+    DecisionJson {
+        prompt,
+        kind: d.kind,
+        complexity: d.complexity,
+        tiers: &d.tiers,
+        confidence: round(d.confidence),
+        inspected: d.inspected,
+        inspection: &routed.inspection,
+        margin: round(local.margin),
+        runner_up: local.runner_up,
+        scores: Scores {
+            kind: local
+                .kind_scores
+                .iter()
+                .map(|(k, v)| (*k, round(*v)))
+                .collect(),
+            complexity: local
+                .complexity_scores
+                .iter()
+                .map(|(k, v)| (*k, round(*v)))
+                .collect(),
+        },
+        local: Local {
+            kind: local.kind,
+            complexity: local.complexity,
+        },
+        nearest: &local.nearest,
+        features: &local.features,
+        notes: &routed.notes,
+    }
+}
+
+/// Four decimals: enough to read, stable to compare.
+fn round(x: f32) -> f64 {
+    (f64::from(x) * 1e4).round() / 1e4
 }
 
 fn write_human(out: &mut impl Write, routed: &Routed) -> io::Result<()> {
@@ -308,7 +349,7 @@ fn write_human(out: &mut impl Write, routed: &Routed) -> io::Result<()> {
     writeln!(out)?;
     let mut kinds: Vec<(TaskKind, f32)> = l.kind_scores.iter().map(|(k, v)| (*k, *v)).collect();
     kinds.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let kinds: Vec<String> = kinds.iter().map(|(k, v)| format!("{k} {:.2}", v)).collect();
+    let kinds: Vec<String> = kinds.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
     writeln!(out, "scores      kind: {}", kinds.join("  "))?;
     let levels: Vec<String> = l
         .complexity_scores

@@ -53,6 +53,7 @@ mod features;
 mod inspect;
 mod lexicon;
 mod model;
+mod recent;
 mod router;
 mod store;
 mod tiers;
@@ -64,6 +65,7 @@ pub use exemplars::{Exemplar, Exemplars, parse as parse_exemplars};
 pub use features::{
     FEATURE_COUNT, Features, LONG_CONTEXT, MANY_TOOLS, MEDIUM_CONTEXT, Request, TIGHT_LATENCY_MS,
 };
+pub use recent::RecentEmbeddings;
 pub use router::{Classification, Inspection, Loaded, Neighbour, Routed, Router};
 pub use store::{ModelFingerprint, ModelStore, Warning};
 pub use tiers::{stages_for, tiers_for};
