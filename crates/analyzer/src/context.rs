@@ -91,7 +91,17 @@ impl Context {
     /// The context as the model sees it: map first, task parts last.
     pub fn render(&self) -> String {
         let mut out = self.map.clone();
-        out.push_str(&self.task_files);
+        out.push_str(&self.task_section());
+        out
+    }
+
+    /// What follows the map in [`render`](Self::render): the files ranked
+    /// for the task and the code chosen for it. A prompt sends the map and
+    /// this as two parts, each ending a cacheable prefix (the map is shared
+    /// by every task in the same repository state, this by every call for
+    /// the same task).
+    pub fn task_section(&self) -> String {
+        let mut out = self.task_files.clone();
         if !self.chunks.is_empty() {
             out.push_str(CODE_HEADER);
         }

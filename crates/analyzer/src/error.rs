@@ -34,6 +34,13 @@ pub enum Error {
         /// What tree-sitter said.
         message: String,
     },
+    /// The local embedding model failed (loading it, or embedding a text).
+    #[error("embedding model: {0}")]
+    Embed(#[from] distiq_embed::Error),
+    /// The analysis stage's model call failed (after retries and the
+    /// stage's fallbacks); the planner can go on with the context alone.
+    #[error("analysis brief: {0}")]
+    Llm(#[from] distiq_llm::Error),
 }
 
 /// The analyzer's result type.

@@ -124,6 +124,7 @@ fn a_similarity_model_can_lift_a_definition() {
         Some("something vague"),
         &RankOptions {
             similarity: Some(&sim),
+            ..RankOptions::default()
         },
     );
     let idx = repo();

@@ -40,9 +40,10 @@ pub enum Why {
         /// Its place in the ranking (1 = best).
         rank: usize,
     },
-    /// The embedding model finds the definition close to the task.
+    /// The embedding model finds the definition (for a file: its closest
+    /// definition) close to the task, well above the other candidates.
     Similar {
-        /// Cosine similarity, rounded.
+        /// Cosine similarity of the task and the chunk, rounded.
         score: f64,
     },
 }

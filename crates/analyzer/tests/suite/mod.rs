@@ -1,6 +1,10 @@
 mod bad_input;
+mod brief;
 mod cache;
+mod cases;
 mod context;
 mod fixtures;
+mod model;
 mod retrieval;
+mod semantic;
 mod tokens;
