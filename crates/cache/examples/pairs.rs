@@ -4,7 +4,7 @@
 
 #![allow(clippy::print_stdout, clippy::expect_used)]
 
-use distiq_cache::eval::{evaluate, prepare, read_pairs};
+use distiq_cache::eval::{evaluate, prepare, read_pairs, tune};
 use distiq_cache::rule::DEFAULT_THRESHOLD;
 use distiq_embed::{Embedder, EmbedderOptions, EmbedderPaths};
 
@@ -25,7 +25,12 @@ fn main() {
         while let (Some(a), Some(b)) = (vectors.next(), vectors.next()) {
             both.push((a, b));
         }
-        let report = evaluate(&prepare(pairs, both), DEFAULT_THRESHOLD);
+        let prepared = prepare(pairs, both);
+        let report = evaluate(&prepared, DEFAULT_THRESHOLD);
+        if std::env::var_os("TUNE").is_some() {
+            let t = tune(&prepared);
+            println!("tune: recommended {:.2} ({})", t.recommended, t.why);
+        }
         println!(
             "{file}: recall {:.1}% of {}, false hits {} of {} ({:.1}%)",
             report.recall * 100.0,
