@@ -107,3 +107,27 @@ async fn a_repeated_question_is_answered_from_the_cache() {
     assert_eq!(outcome["cached"], true);
     assert!(outcome["answer"].as_str().unwrap().contains("port 8080"));
 }
+
+#[test]
+#[ignore = "needs a live OpenAI-compatible server: set DISTIQ_LIVE_BASE_URL"]
+fn live_ask_on_a_local_model_streams_an_answer() {
+    let w = World::new();
+    super::run::live_repo(&w);
+
+    let out = w
+        .cmd(&[
+            "ask",
+            "which port does the server listen on?",
+            "--context-tokens",
+            "1000",
+        ])
+        .output()
+        .unwrap();
+    eprintln!("{}", super::run::text(&out));
+
+    assert!(out.status.success());
+    let answer = String::from_utf8_lossy(&out.stdout);
+    assert!(!answer.trim().is_empty());
+    let stages: Vec<String> = ledger(&w).into_iter().map(|(s, _, _)| s).collect();
+    assert_eq!(stages, ["analyze", "answer"]);
+}

@@ -33,11 +33,13 @@ pub enum Error {
 
     /// The planner's plans failed their checks on every model of its chain.
     #[error(
-        "the plan could not be carried out, even after sending it back and escalating ({tried}); nothing was changed. The last plan's problems:\n{problems}"
+        "the plan could not be carried out, even after {how}; nothing was changed. The last plan's problems:\n{problems}"
     )]
     PlanRejected {
         /// The models tried, in order.
         tried: String,
+        /// What was tried, for people: sent back, escalated to whom.
+        how: String,
         /// The last plan's problems, one per line.
         problems: String,
     },

@@ -134,6 +134,14 @@ pub(crate) async fn plan(
     match last_error {
         Some(e) if last_problems.is_empty() => Err(e),
         _ => Err(Error::PlanRejected {
+            how: if tried.len() > 1 {
+                format!("sending it back and escalating ({})", tried.join(" -> "))
+            } else {
+                format!(
+                    "sending it back to {}; no stronger model is configured to escalate to",
+                    tried.join("")
+                )
+            },
             tried: tried.join(", "),
             problems: list(&last_problems),
         }),

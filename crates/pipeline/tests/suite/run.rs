@@ -110,7 +110,10 @@ async fn a_plan_leaving_the_repository_is_sent_back_escalated_then_refused() {
 
     let err = p.run("edit the file next door").await.unwrap_err();
 
-    let Error::PlanRejected { problems, tried } = &err else {
+    let Error::PlanRejected {
+        problems, tried, ..
+    } = &err
+    else {
         panic!("{err}");
     };
     assert!(
@@ -118,6 +121,11 @@ async fn a_plan_leaving_the_repository_is_sent_back_escalated_then_refused() {
         "{problems}"
     );
     assert_eq!(tried, "fake:mid, fake:big");
+    assert!(
+        err.to_string()
+            .contains("sending it back and escalating (fake:mid -> fake:big)"),
+        "{err}"
+    );
     let asked: Vec<String> = requests(&server)
         .await
         .into_iter()
