@@ -122,11 +122,13 @@ impl PendingEmbedder {
     }
 }
 
-/// The router and the embedder, loaded side by side.
-fn load(
+/// The router and the embedder, loaded side by side; `meanwhile` runs on
+/// this thread while the model is still loading.
+fn load<T>(
     global: &GlobalArgs,
     options: EmbedderOptions,
-) -> anyhow::Result<(Config, Router, Embedder)> {
+    meanwhile: impl FnOnce(&Config) -> T,
+) -> anyhow::Result<(Config, Router, Embedder, T)> {
     let started = std::time::Instant::now();
     let pending = PendingEmbedder::start(options)?;
     let config = app::load_config(global)?;
@@ -156,6 +158,7 @@ fn load(
         cached = cached.is_some(),
         "router read"
     );
+    let extra = meanwhile(&config);
     let embedder = pending.wait()?;
     tracing::debug!(ms = started.elapsed().as_millis(), "embedding model loaded");
     let router = match cached {
@@ -173,18 +176,19 @@ fn load(
             loaded.router
         }
     };
-    Ok((config, router, embedder))
+    Ok((config, router, embedder, extra))
 }
 
 fn run_route(global: &GlobalArgs, args: &RouteArgs) -> anyhow::Result<ExitCode> {
     // One query: one intra-op thread is the best choice measured on a busy
     // and a quiet machine (BENCHMARKS.md).
-    let (mut config, router, embedder) = load(global, EmbedderOptions::default())?;
+    // The ledger opens (and creates its schema) while the model loads.
+    let (mut config, router, embedder, sink) =
+        load(global, EmbedderOptions::default(), ledger_sink)?;
     if args.no_inspect {
         config.router.inspect = false;
     }
     let config = Arc::new(config);
-    let sink = ledger_sink(&config);
     let env = app::process_env();
     let lookup: EnvLookup = Arc::new(move |k: &str| env.get(k).cloned());
     let registry = Registry::new(config.clone(), lookup, sink.clone());
@@ -222,6 +226,7 @@ fn run_route(global: &GlobalArgs, args: &RouteArgs) -> anyhow::Result<ExitCode> 
                 ));
             }
             sink.emit(&routed.event(None));
+            tracing::debug!("route decided and recorded");
             Ok(routed)
         };
 
@@ -413,8 +418,11 @@ fn describe_inspection(inspection: &Inspection) -> String {
 fn run_eval(global: &GlobalArgs, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let items = distiq_router::read_labels(&args.labels)?;
     // Batches: two intra-op threads are faster (BENCHMARKS.md).
-    let (config, router, embedder) =
-        load(global, EmbedderOptions::default().with_intra_threads(2))?;
+    let (config, router, embedder, ()) = load(
+        global,
+        EmbedderOptions::default().with_intra_threads(2),
+        |_| (),
+    )?;
     let report = distiq_router::evaluate(&router, &embedder, &config, &items)?;
     let cv = router.cross_validation();
     let mut out = io::stdout().lock();

@@ -149,11 +149,18 @@ impl Router {
     pub fn train(embedder: &Embedder, exemplars: Exemplars) -> Result<Self> {
         exemplars.check_complete()?;
         let texts: Vec<&str> = exemplars.items().iter().map(|e| e.text.as_str()).collect();
-        let mut embeddings = Vec::with_capacity(texts.len());
-        // Batches of similar size pad little; 64 keeps the peak memory low.
-        for chunk in texts.chunks(64) {
-            embeddings.extend(embedder.embed_batch(chunk)?);
+        // Batches of similar length pad little: embed shortest first, then
+        // put every vector back in exemplar order.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|i| texts[*i].len());
+        let mut embeddings: Vec<Option<Embedding>> = vec![None; texts.len()];
+        for chunk in order.chunks(64) {
+            let batch: Vec<&str> = chunk.iter().map(|i| texts[*i]).collect();
+            for (i, e) in chunk.iter().zip(embedder.embed_batch(&batch)?) {
+                embeddings[*i] = Some(e);
+            }
         }
+        let embeddings: Vec<Embedding> = embeddings.into_iter().flatten().collect();
         Self::from_embeddings(exemplars, &embeddings)
     }
 
