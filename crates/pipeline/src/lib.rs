@@ -78,6 +78,25 @@ pub use execute::{FileEdits, FixEdits, NewFile, PathEdit, SearchReplace};
 pub use local::LocalModels;
 pub use run::{PlanOutcome, RunOutcome};
 
+/// Logs how long each step of a task took (`-vv`, or
+/// `RUST_LOG=distiq_pipeline=debug`), for finding where the overhead is.
+#[derive(Debug)]
+pub(crate) struct Laps(std::time::Instant);
+
+impl Laps {
+    pub fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    /// Logs the time since the last lap as `step`.
+    pub fn lap(&mut self, step: &str) {
+        let now = std::time::Instant::now();
+        let us = now.duration_since(self.0).as_micros();
+        tracing::debug!(step, us, "pipeline step");
+        self.0 = now;
+    }
+}
+
 /// How a pipeline behaves.
 #[derive(Debug, Clone)]
 pub struct Options {

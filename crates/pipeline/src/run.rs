@@ -15,7 +15,7 @@ use crate::call::Calls;
 use crate::estimate::{self, Estimate};
 use crate::execute::Executor;
 use crate::tree::Tree;
-use crate::{Error, Pipeline, Result, plan, prompt};
+use crate::{Error, Laps, Pipeline, Result, plan, prompt};
 
 /// What [`Pipeline::run`] did.
 #[derive(Debug, Clone, Serialize)]
@@ -104,7 +104,7 @@ impl Pipeline {
         let calls = self.calls(task.id);
         let result = async {
             self.recover()?;
-            let front = self.front(&calls, &task).await?;
+            let front = self.front(&calls, &task, &mut Laps::start()).await?;
             let exec_tier = self.tier(front.route.as_ref(), Stage::Execute);
             let estimate =
                 estimate::estimate(&self.config, &self.root, exec_tier, &front.plan, prompt);
@@ -134,10 +134,12 @@ impl Pipeline {
     }
 
     async fn run_task(&self, task: &Task) -> Result<RunOutcome> {
+        let mut laps = Laps::start();
         self.recover()?;
         distiq_executor::ensure_excluded(&self.root)?;
+        laps.lap("recover");
         let calls = self.calls(task.id);
-        let front = self.front(&calls, task).await?;
+        let front = self.front(&calls, task, &mut laps).await?;
         let mut outcome = RunOutcome {
             task: task.clone(),
             route: front.route.clone(),
@@ -159,6 +161,7 @@ impl Pipeline {
             return Ok(outcome);
         }
         self.guard_dirty(&front.plan)?;
+        laps.lap("dirty guard");
 
         let exec_route = self.config.route(
             Stage::Execute,
@@ -171,7 +174,7 @@ impl Pipeline {
         );
         let mut tree = Tree::new(&self.root, task.id);
         let carried = self
-            .carry_out(&calls, task, &mut exec, &mut tree, &front)
+            .carry_out(&calls, task, &mut exec, &mut tree, &front, &mut laps)
             .await;
         outcome.executor_calls = exec.model_calls;
         let carried = match carried {
@@ -180,6 +183,7 @@ impl Pipeline {
         };
 
         outcome.files = tree.deltas();
+        laps.lap("deltas");
         if self.options.commit && !outcome.files.is_empty() {
             let paths = tree.repo_paths()?;
             let message = commit_message(&carried.plan, &task.prompt);
@@ -211,6 +215,7 @@ impl Pipeline {
             }
         }
         tree.keep();
+        laps.lap("commit");
 
         // A plan that passed validation as it is serves the next identical
         // task; one that needed fixes would need them again.
@@ -229,6 +234,7 @@ impl Pipeline {
                 cost,
             );
         }
+        laps.lap("cache store");
         outcome.plan = carried.plan;
         outcome.fix_attempts = carried.fix_attempts;
         outcome.replanned = carried.replanned;
@@ -237,29 +243,35 @@ impl Pipeline {
     }
 
     /// Routes the task, looks it up in the cache, and plans it on a miss.
-    async fn front(&self, calls: &Calls<'_>, task: &Task) -> Result<Front> {
+    async fn front(&self, calls: &Calls<'_>, task: &Task, laps: &mut Laps) -> Result<Front> {
         let prompt = task.prompt.as_str();
         let embedding = self.embed(prompt);
+        laps.lap("embed");
         let route = match (&self.local, &embedding) {
             (Some(local), Some(e)) if self.options.route => {
                 local.route(calls, prompt, e, task.id).await
             }
             _ => None,
         };
+        laps.lap("route");
         if route.as_ref().is_some_and(|r| r.kind == TaskKind::Question) {
             self.emit(Event::Warning {
                 message: "this reads like a question; `distiq ask` answers without editing"
                     .to_owned(),
             });
         }
-        if let Some(front) = self.cached_plan(task, route.as_ref(), embedding.as_ref()) {
+        let cached = self.cached_plan(task, route.as_ref(), embedding.as_ref());
+        laps.lap("cache lookup");
+        if let Some(front) = cached {
             return Ok(front);
         }
         let context = prompt::context_parts(&self.context(prompt)?);
+        laps.lap("context");
         let tier = self.tier(route.as_ref(), Stage::Plan);
         let plan_route = self.config.route(Stage::Plan, tier);
         let req = plan::request(&plan_route, &context, prompt, None);
         let planned = plan::plan(calls, &self.root, &plan_route, req).await?;
+        laps.lap("plan");
         self.emit(Event::PlanReady {
             task_id: task.id,
             plan: planned.plan.clone(),
@@ -371,6 +383,7 @@ impl Pipeline {
         exec: &mut Executor,
         tree: &mut Tree,
         front: &Front,
+        laps: &mut Laps,
     ) -> Result<Carried> {
         let validator = Validator::new(&self.root, self.config.validate.clone());
         let mut plan = front.plan.clone();
@@ -379,9 +392,12 @@ impl Pipeline {
         let mut replanned = false;
         loop {
             let (_, changes) = exec.edits_for_plan(calls, &plan, &task.prompt).await?;
+            laps.lap("execute");
             self.write(task, tree, &changes)?;
+            laps.lap("write");
             let feedback = loop {
                 let report = self.validate(&validator, task, tree).await?;
+                laps.lap("validate");
                 if report.passed() {
                     return Ok(Carried {
                         plan,
