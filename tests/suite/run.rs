@@ -738,6 +738,44 @@ async fn a_routed_task_is_planned_on_the_tier_its_route_chose() {
     assert_eq!(read(&w, "src/lib.rs"), LIB.replace("8080", "8081"));
 }
 
+#[tokio::test]
+async fn without_the_embedding_model_the_run_goes_on_unrouted_and_says_what_to_run() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "mid",
+        "code_plan",
+        replace_plan("    8080\n", "    8081\n"),
+        None,
+    )
+    .await;
+    let w = World::new();
+    repo(&w, &server, "");
+    let missing = w.home.join("no-models-here");
+
+    let out =
+        w.ok(distiq(&w, &["run", "use port 8081", "--json"]).env("DISTIQ_MODEL_DIR", &missing));
+
+    let events = events(&out);
+    let warning = events
+        .iter()
+        .find(|e| e["event"] == "warning")
+        .expect("a warning");
+    let message = warning["message"].as_str().unwrap();
+    assert!(
+        message.contains("./models/fetch") && message.contains("configured tier"),
+        "{message}"
+    );
+    assert!(!events.iter().any(|e| e["event"] == "route_decided"));
+    assert!(!events.iter().any(|e| e["event"] == "cache_lookup"));
+    assert_eq!(read(&w, "src/lib.rs"), LIB.replace("8080", "8081"));
+    assert_eq!(
+        requests(&server).await,
+        [("mid".into(), "code_plan".into())],
+        "the plan stage's configured tier"
+    );
+}
+
 /// A `.distiq.toml` putting every tier on the live OpenAI-compatible server
 /// of `DISTIQ_LIVE_BASE_URL` (`../shared/tools/local-llm`: `./start`), with
 /// limits that fit a small model's context window.
