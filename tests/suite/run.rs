@@ -537,6 +537,41 @@ async fn the_budget_stops_cleanly_with_nothing_half_applied() {
     assert_eq!(journals(&w), 0, "no write left unfinished");
 }
 
+#[tokio::test]
+async fn the_day_budget_counts_what_the_ledger_says_was_spent_today() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "mid",
+        "code_plan",
+        replace_plan("    8080\n", "    8081\n"),
+        None,
+    )
+    .await;
+    let w = World::new();
+    repo(&w, &server, "");
+    // The first task spends $0.0036 (1000 tokens in at $3/M, 100 out at $6/M).
+    w.ok(&mut distiq(&w, &run_args("use port 8081", &[])));
+    w.ok(&mut distiq(&w, &["undo"]));
+
+    let (code, err) = w.fails(&mut distiq(
+        &w,
+        &run_args("use port 8081", &["-c", "budget.per_day=0.01"]),
+    ));
+
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("per_day budget of $0.01") && err.contains("with $0.0036 spent today"),
+        "{err}"
+    );
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "the second plan call was not made"
+    );
+    assert_eq!(read(&w, "src/lib.rs"), LIB);
+}
+
 /// Journals left in the repository (unfinished writes).
 fn journals(world: &World) -> usize {
     std::fs::read_dir(world.repo.join(".distiq/journal"))
