@@ -475,7 +475,12 @@ fn write_eval(
         r.total,
         labels.display()
     )?;
-    writeln!(out, "kind accuracy        {}", pct(r.kind_accuracy))?;
+    writeln!(
+        out,
+        "kind accuracy        {}   (nearest exemplar alone, as semantic-router scores: {})",
+        pct(r.kind_accuracy),
+        pct(r.nearest_accuracy)
+    )?;
     writeln!(out, "complexity accuracy  {}", pct(r.complexity_accuracy))?;
     writeln!(
         out,

@@ -82,6 +82,10 @@ pub struct EvalReport {
     pub kind_accuracy: f32,
     /// `confusion[label][routed]`: counts, in [`TaskKind::ALL`] order.
     pub confusion: Vec<Vec<usize>>,
+    /// Share of kinds right by the single nearest exemplar, as
+    /// semantic-router scores: the baseline the classifier is measured
+    /// against.
+    pub nearest_accuracy: f32,
     /// Share of complexities right.
     pub complexity_accuracy: f32,
     /// `complexity_confusion[label][routed]`, in [`Complexity::ALL`] order.
@@ -110,6 +114,7 @@ pub fn evaluate(
     let mut confusion = vec![vec![0usize; kinds]; kinds];
     let mut complexity_confusion = vec![vec![0usize; levels]; levels];
     let (mut kind_right, mut level_right, mut under, mut over, mut inspect) = (0, 0, 0, 0, 0);
+    let mut nearest_right = 0;
     let mut misses = Vec::new();
     let prompts: Vec<&str> = items.iter().map(|i| i.prompt.as_str()).collect();
     for (chunk_items, chunk) in items.chunks(64).zip(prompts.chunks(64)) {
@@ -121,6 +126,8 @@ pub fn evaluate(
             confusion[kind_index(item.kind)][kind_index(kind)] += 1;
             complexity_confusion[level_index(item.complexity)][level_index(level)] += 1;
             kind_right += usize::from(kind == item.kind);
+            nearest_right +=
+                usize::from(routed.local.nearest.first().map(|n| n.kind) == Some(item.kind));
             level_right += usize::from(level == item.complexity);
             under += usize::from(level < item.complexity);
             over += usize::from(level > item.complexity);
@@ -145,6 +152,7 @@ pub fn evaluate(
         total: items.len(),
         kind_accuracy: share(kind_right),
         confusion,
+        nearest_accuracy: share(nearest_right),
         complexity_accuracy: share(level_right),
         complexity_confusion,
         complexity_under_rate: share(under),
