@@ -191,7 +191,7 @@ pub struct TaskTerms {
     pub paths: BTreeSet<String>,
     /// Runs of two or three words run together, lower-case (`did you mean`
     /// gives `didyoumean`), to meet identifiers the task spells out as
-    /// words; see [`phrase_key`].
+    /// words; see `phrase_key`.
     pub phrases: BTreeSet<String>,
 }
 
