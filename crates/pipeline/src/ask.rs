@@ -5,15 +5,15 @@
 //! the cheap model; the expensive one reads a page of facts.
 
 use distiq_cache::{Dependency, Entry, Payload};
-use distiq_core::{Event, ModelRef, Money, RouteDecision, Stage, Task, Tier};
+use distiq_core::{Event, Money, RouteDecision, Stage, Task};
 use distiq_llm::{Part, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::budget::TaskSpend;
-use crate::call::{Calls, escalates};
+use crate::call::climb;
 use crate::prompt::{self, ANSWERER, EXTRACTOR};
-use crate::{Error, Pipeline, Result};
+use crate::{Pipeline, Result};
 
 /// What the extraction stage returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -200,56 +200,6 @@ impl Pipeline {
         outcome.spend = self.spend.task(task.id);
         Ok(outcome)
     }
-}
-
-/// Runs `call` on each model of `chain` until one answers, announcing the
-/// stage and each escalation; up only.
-async fn climb<T, F, Fut>(
-    calls: &Calls<'_>,
-    stage: Stage,
-    chain: Vec<(ModelRef, Tier)>,
-    call: F,
-) -> Result<T>
-where
-    F: Fn(ModelRef, Tier) -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    let mut last = None;
-    for (i, (model, tier)) in chain.iter().enumerate() {
-        calls.emit(Event::StageStarted {
-            stage,
-            tier: *tier,
-            model: model.clone(),
-        });
-        match call(model.clone(), *tier).await {
-            Ok(v) => {
-                calls.emit(Event::StageFinished { stage, ok: true });
-                return Ok(v);
-            }
-            Err(e) if escalates(&e) => {
-                if let Some((next, _)) = chain.get(i + 1) {
-                    calls.emit(Event::Escalated {
-                        stage,
-                        from: model.clone(),
-                        to: next.clone(),
-                        reason: e.to_string(),
-                    });
-                }
-                last = Some(e);
-            }
-            Err(e) => {
-                calls.emit(Event::StageFinished { stage, ok: false });
-                return Err(e);
-            }
-        }
-    }
-    calls.emit(Event::StageFinished { stage, ok: false });
-    Err(last.unwrap_or_else(|| {
-        Error::Llm(distiq_llm::Error::Exhausted {
-            stage: stage.to_string(),
-            failures: "no model is configured".to_owned(),
-        })
-    }))
 }
 
 fn render_facts(facts: &Facts) -> String {

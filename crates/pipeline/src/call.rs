@@ -110,6 +110,56 @@ impl Calls<'_> {
     }
 }
 
+/// Runs `call` on each model of `chain` until one answers, announcing the
+/// stage and each escalation; up only.
+pub(crate) async fn climb<T, F, Fut>(
+    calls: &Calls<'_>,
+    stage: Stage,
+    chain: Vec<(ModelRef, Tier)>,
+    call: F,
+) -> Result<T>
+where
+    F: Fn(ModelRef, Tier) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut last = None;
+    for (i, (model, tier)) in chain.iter().enumerate() {
+        calls.emit(Event::StageStarted {
+            stage,
+            tier: *tier,
+            model: model.clone(),
+        });
+        match call(model.clone(), *tier).await {
+            Ok(v) => {
+                calls.emit(Event::StageFinished { stage, ok: true });
+                return Ok(v);
+            }
+            Err(e) if escalates(&e) => {
+                if let Some((next, _)) = chain.get(i + 1) {
+                    calls.emit(Event::Escalated {
+                        stage,
+                        from: model.clone(),
+                        to: next.clone(),
+                        reason: e.to_string(),
+                    });
+                }
+                last = Some(e);
+            }
+            Err(e) => {
+                calls.emit(Event::StageFinished { stage, ok: false });
+                return Err(e);
+            }
+        }
+    }
+    calls.emit(Event::StageFinished { stage, ok: false });
+    Err(last.unwrap_or_else(|| {
+        Error::Llm(distiq_llm::Error::Exhausted {
+            stage: stage.to_string(),
+            failures: "no model is configured".to_owned(),
+        })
+    }))
+}
+
 /// A cancelled call is the task's cancellation, not a model failure.
 pub(crate) fn llm(e: distiq_llm::Error) -> Error {
     match e {

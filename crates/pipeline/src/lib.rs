@@ -20,7 +20,8 @@
 //!   goes up.
 //! - **Apply and validate**: every edit is applied in memory before one
 //!   all-or-nothing, journaled write; then the syntax check and the
-//!   configured lint and test commands. A failure goes back to the executor
+//!   configured lint and test commands, and with `validate.review` a cheap
+//!   model's review of the diff. A failure goes back to the executor
 //!   (`validate.max_retries` per tier), then its tier goes up, then the top
 //!   tier re-plans once. If it still fails, the task's writes are rolled
 //!   back.
@@ -56,6 +57,7 @@ mod execute;
 mod local;
 mod plan;
 mod prompt;
+mod review;
 mod run;
 mod tree;
 
@@ -76,6 +78,7 @@ pub use error::{Error, Result};
 pub use estimate::{Estimate, FileEstimate};
 pub use execute::{FileEdits, FixEdits, NewFile, PathEdit, SearchReplace};
 pub use local::LocalModels;
+pub use review::Review;
 pub use run::{PlanOutcome, RunOutcome};
 
 /// Logs how long each step of a task took (`-vv`, or

@@ -398,15 +398,24 @@ impl Pipeline {
             let feedback = loop {
                 let report = self.validate(&validator, task, tree).await?;
                 laps.lap("validate");
-                if report.passed() {
-                    return Ok(Carried {
-                        plan,
-                        deps,
-                        fix_attempts,
-                        replanned,
-                    });
-                }
-                let feedback = report.feedback();
+                let feedback = if report.passed() {
+                    let review = self
+                        .review(calls, task, &plan, tree, front.route.as_ref())
+                        .await?;
+                    match review {
+                        None => {
+                            return Ok(Carried {
+                                plan,
+                                deps,
+                                fix_attempts,
+                                replanned,
+                            });
+                        }
+                        Some(problems) => problems,
+                    }
+                } else {
+                    report.feedback()
+                };
                 let mut why_not = String::new();
                 let mut fixed = None;
                 while exec.claim_fix(calls, &feedback) {

@@ -98,6 +98,36 @@ impl Tree {
             .collect()
     }
 
+    /// A unified diff of every written file against before the task.
+    pub fn diff(&self) -> String {
+        let mut out = String::new();
+        for (path, before) in &self.originals {
+            let now = std::fs::read_to_string(self.root.join(path)).ok();
+            let (old, new) = (
+                before.as_deref().unwrap_or(""),
+                now.as_deref().unwrap_or(""),
+            );
+            let a = if before.is_some() {
+                format!("a/{path}")
+            } else {
+                "/dev/null".to_owned()
+            };
+            let b = if now.is_some() {
+                format!("b/{path}")
+            } else {
+                "/dev/null".to_owned()
+            };
+            out.push_str(
+                &similar::TextDiff::from_lines(old, new)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&a, &b)
+                    .to_string(),
+            );
+        }
+        out
+    }
+
     /// Puts every written file back as it was before the task, through the
     /// journal (a crash during the rollback is recovered like any write),
     /// and removes the directories the task created if they are empty.

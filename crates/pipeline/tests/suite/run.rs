@@ -286,3 +286,77 @@ async fn the_budget_stops_before_the_call_that_could_pass_it() {
         "only the plan call was made"
     );
 }
+
+#[tokio::test]
+async fn the_optional_review_sends_its_problems_back_to_the_executor() {
+    let server = wiremock::MockServer::start().await;
+    answer(
+        &server,
+        "mid",
+        "code_plan",
+        replace_plan("src/lib.rs", "    8080\n", "    8081 // TODO\n"),
+        None,
+    )
+    .await;
+    // The first review rejects, the next ones approve.
+    answer(
+        &server,
+        "small",
+        "review",
+        json!({"approved": false, "problems": ["src/lib.rs:2: a TODO was left in"]}),
+        Some(1),
+    )
+    .await;
+    answer(
+        &server,
+        "small",
+        "review",
+        json!({"approved": true, "problems": []}),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "small",
+        "fix_edits",
+        json!({"edits": [{"path": "src/lib.rs", "search": "    8081 // TODO\n", "replace": "    8081\n"}]}),
+        None,
+    )
+    .await;
+    let r = repo(&server, &[("src/lib.rs", LIB)], "");
+    let (p, events) = r.pipeline(&[("validate.review", "true")], Options::default());
+
+    let out = p.run("move to port 8081").await.unwrap();
+
+    assert_eq!(r.read("src/lib.rs"), LIB.replace("8080", "8081"));
+    assert_eq!(out.fix_attempts, 1);
+    let asked: Vec<String> = requests(&server)
+        .await
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(asked, ["code_plan", "review", "fix_edits", "review"]);
+    let bodies = distiq_test_support::request_bodies(&server).await;
+    assert!(
+        bodies[1]["messages"]
+            .to_string()
+            .contains("+    8081 // TODO"),
+        "the diff"
+    );
+    assert!(
+        bodies[2]["messages"]
+            .to_string()
+            .contains("a TODO was left in"),
+        "the problem"
+    );
+    let reviews: Vec<bool> = events
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Validated { passed, checks, .. } if checks[0].name == "review" => Some(*passed),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reviews, [false, true]);
+    assert!(out.spend.stages.contains_key(&Stage::Validate));
+}
