@@ -164,10 +164,15 @@ fn load<T>(
     let router = match cached {
         Some(router) => router,
         None => {
-            tracing::info!(
-                exemplars = exemplars.len(),
-                "training the router (once; the result is cached)"
-            );
+            // A few seconds, once: say why the first run pauses.
+            let cached_in = store.as_ref().map_or_else(String::new, |s| {
+                format!("; cached in {}", s.dir().display())
+            });
+            writeln!(
+                stderr,
+                "training the router on {} exemplars (once{cached_in})",
+                exemplars.len()
+            )?;
             let loaded =
                 Router::train_and_store(store.as_ref(), exemplars, &fingerprint, &embedder)?;
             for w in &loaded.warnings {
