@@ -22,10 +22,21 @@ const NEAREST: usize = 3;
 ///
 /// Cheap to share (`&self` everywhere) and to call: a decision is a few
 /// hundred thousand multiply-adds on top of the task's embedding.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Router {
     exemplars: Exemplars,
     trained: Trained,
+}
+
+impl std::fmt::Debug for Router {
+    // The trained weights are hundreds of thousands of numbers: show what
+    // identifies the router instead.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("exemplars", &self.exemplars.len())
+            .field("cross_validation", &self.trained.cv)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A router and how it was obtained.
