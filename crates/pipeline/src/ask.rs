@@ -116,7 +116,12 @@ impl Pipeline {
         }
 
         let context = self.context(question)?;
+        // The answer depends on the code it was drawn from; with no code
+        // chosen, on the files the map shows.
         let mut files: Vec<String> = context.chunks.iter().map(|c| c.path.clone()).collect();
+        if files.is_empty() {
+            files.clone_from(&context.map_files);
+        }
         files.sort();
         files.dedup();
         let parts = prompt::context_parts(&context);
