@@ -893,3 +893,52 @@ fn live_run_on_a_local_model_ends_committed_or_untouched() {
         "the server reported usage"
     );
 }
+
+#[tokio::test]
+async fn a_crash_at_any_point_of_the_write_leaves_the_tree_as_it_was_or_complete() {
+    let plan = json!({"summary": "Two files", "files": [
+        {"path": "src/lib.rs", "action": "modify", "changes": [
+            {"type": "replace", "location": "fn port", "old_code": "    8080\n", "new_code": "    8081\n", "reasoning": "a"}]},
+        {"path": "src/net/config.rs", "action": "create", "changes": [
+            {"type": "insert", "location": "new", "old_code": null, "new_code": "pub const PORT: u16 = 8081;\n", "reasoning": "b"}]}
+    ]});
+    // "prepared": temp files written, journal still "preparing"; "0": the
+    // journal says "committing", nothing renamed; "1": one of two renamed;
+    // "2": both renamed, the journal not yet removed.
+    for (point, completed) in [("prepared", false), ("0", false), ("1", false), ("2", true)] {
+        let server = MockServer::start().await;
+        answer(&server, "mid", "code_plan", plan.clone(), None).await;
+        let w = World::new();
+        repo(&w, &server, "");
+        let out = distiq(&w, &run_args("two files", &[]))
+            .env("DISTIQ_TEST_CRASH_AFTER_RENAMES", point)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{point}: {}", text(&out));
+
+        let said = text(&distiq(&w, &["undo"]).output().unwrap());
+
+        let config = w.repo.join("src/net/config.rs");
+        if completed {
+            assert!(said.contains("completed"), "{point}: {said}");
+            assert_eq!(
+                read(&w, "src/lib.rs"),
+                LIB.replace("8080", "8081"),
+                "{point}"
+            );
+            assert_eq!(
+                read(&w, "src/net/config.rs"),
+                "pub const PORT: u16 = 8081;\n"
+            );
+        } else {
+            assert!(said.contains("rolled back"), "{point}: {said}");
+            assert_eq!(read(&w, "src/lib.rs"), LIB, "{point}");
+            assert!(
+                !config.exists() && !w.repo.join("src/net").exists(),
+                "{point}"
+            );
+            assert_eq!(git(&w, &["status", "--porcelain"]), "", "{point}");
+        }
+        assert_eq!(journals(&w), 0, "{point}");
+    }
+}
