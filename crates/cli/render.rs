@@ -4,7 +4,6 @@
 //! end; the JSON one writes every event as one JSON line on stdout, then
 //! the outcome (or the error) as a last line.
 
-use std::collections::BTreeMap;
 use std::io::{self, IsTerminal as _, Write as _};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -377,9 +376,7 @@ pub fn files_table(files: &[FileDelta]) -> String {
 /// the top tier; `saved` is what the semantic cache saved on top.
 pub fn cost_table(spend: &TaskSpend, saved: Money) -> String {
     let mut out = String::new();
-    let stages: BTreeMap<Stage, &distiq_pipeline::StageSpend> =
-        spend.stages.iter().map(|(s, v)| (*s, v)).collect();
-    for (stage, s) in &stages {
+    for (stage, s) in &spend.stages {
         let calls = if s.calls == 1 { "call" } else { "calls" };
         out.push_str(&format!(
             "  {:<9} {:>2} {calls:<5} {}\n",
@@ -388,10 +385,10 @@ pub fn cost_table(spend: &TaskSpend, saved: Money) -> String {
             s.cost
         ));
     }
-    if stages.is_empty() {
+    if spend.stages.is_empty() {
         out.push_str("  no model calls\n");
     }
-    let baseline = spend.baseline + saved;
+    let baseline = spend.baseline;
     out.push_str(&format!("  total     {}", spend.cost));
     if baseline > spend.cost {
         let pct = (baseline - spend.cost).as_usd_f64() / baseline.as_usd_f64() * 100.0;
