@@ -11,8 +11,7 @@ use crate::classifier::{kind_index, level_index};
 use crate::{Error, Request, Result, Router};
 
 /// One labelled prompt: a line of a labels file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Labelled {
     /// The prompt.
     pub prompt: String,
@@ -20,6 +19,16 @@ pub struct Labelled {
     pub kind: TaskKind,
     /// Its true complexity.
     pub complexity: Complexity,
+}
+
+/// A line as written: other keys (an id, a note) are ignored, and labels
+/// are read without regard to case or surrounding space.
+#[derive(Deserialize)]
+struct Line {
+    #[serde(alias = "text")]
+    prompt: String,
+    kind: String,
+    complexity: String,
 }
 
 /// Reads a labels file: one JSON object per line, blank lines skipped.
@@ -39,12 +48,29 @@ pub fn parse_labels(path: &Path, text: &str) -> Result<Vec<Labelled>> {
         if line.trim().is_empty() {
             continue;
         }
-        let item: Labelled = serde_json::from_str(line).map_err(|e| Error::Labels {
+        let error = |message: String| Error::Labels {
             path: path.to_path_buf(),
             line: i + 1,
-            message: e.to_string(),
-        })?;
-        out.push(item);
+            message,
+        };
+        let raw: Line = serde_json::from_str(line).map_err(|e| error(e.to_string()))?;
+        let kind = raw
+            .kind
+            .trim()
+            .to_lowercase()
+            .parse::<TaskKind>()
+            .map_err(|e| error(e.to_string()))?;
+        let complexity = raw
+            .complexity
+            .trim()
+            .to_lowercase()
+            .parse::<Complexity>()
+            .map_err(|e| error(e.to_string()))?;
+        out.push(Labelled {
+            prompt: raw.prompt,
+            kind,
+            complexity,
+        });
     }
     if out.is_empty() {
         return Err(Error::Labels {
@@ -186,5 +212,12 @@ mod tests {
             "{err}"
         );
         assert!(parse_labels(path, "\n").is_err());
+        let lenient = parse_labels(
+            path,
+            "{\"id\": 7, \"text\": \"why?\", \"kind\": \" Question\", \"complexity\": \"TRIVIAL\"}",
+        )
+        .unwrap();
+        assert_eq!(lenient[0].kind, TaskKind::Question);
+        assert_eq!(lenient[0].complexity, Complexity::Trivial);
     }
 }
