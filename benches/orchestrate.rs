@@ -137,8 +137,8 @@ fn fixture() -> &'static Fixture {
             config,
             local: Arc::new(local),
         };
-        // Warm the tags cache (and the router's store) once.
-        run_once(&f, &pipeline(&f, false, false));
+        // Warm the tags cache and the chunk embeddings once.
+        run_once(&f, &pipeline(&f, true, false));
         f
     })
 }

@@ -32,9 +32,10 @@ pub struct CascadeArgs {
     #[arg(long)]
     pub no_cache: bool,
 
-    /// Tokens of repository context (map and code) sent to the planner.
-    #[arg(long, value_name = "N", default_value_t = 8192)]
-    pub context_tokens: usize,
+    /// Tokens of repository context (map and code) sent to the planner
+    /// (default: `analyze.budget_tokens`, 8192).
+    #[arg(long, value_name = "N")]
+    pub context_tokens: Option<usize>,
 }
 
 /// Flags of `distiq run`.

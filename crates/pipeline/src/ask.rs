@@ -115,7 +115,7 @@ impl Pipeline {
             }
         }
 
-        let context = self.context(question)?;
+        let context = self.context(question, embedding.as_ref())?;
         // The answer depends on the code it was drawn from; with no code
         // chosen, on the files the map shows.
         let mut files: Vec<String> = context.chunks.iter().map(|c| c.path.clone()).collect();

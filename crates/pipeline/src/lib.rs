@@ -64,7 +64,9 @@ mod tree;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use distiq_analyzer::{Context, ContextOptions, IndexOptions, RankOptions, RepoIndex};
+use distiq_analyzer::{
+    ChunkEmbeddings, Context, ContextOptions, IndexOptions, RankOptions, RepoIndex, build_context,
+};
 use distiq_cache::{Cache, CacheOptions};
 use distiq_config::Config;
 use distiq_core::{Event, EventSink, Money, Stage, TaskId, Tier};
@@ -112,8 +114,9 @@ pub struct Options {
     pub route: bool,
     /// Use the semantic cache (also needs `cache.enabled`).
     pub cache: bool,
-    /// The token budget of the repository context sent to the planner.
-    pub context_tokens: usize,
+    /// The token budget of the repository context sent to the planner;
+    /// `None`: `analyze.budget_tokens` from the config.
+    pub context_tokens: Option<usize>,
     /// What the ledger says was spent today before this pipeline started,
     /// for `budget.per_day`.
     pub spent_today: Money,
@@ -126,7 +129,7 @@ impl Default for Options {
             commit: true,
             route: true,
             cache: true,
-            context_tokens: 8192,
+            context_tokens: None,
             spent_today: Money::ZERO,
         }
     }
@@ -281,24 +284,61 @@ impl Pipeline {
             .unwrap_or(Tier::Mid)
     }
 
-    /// The repository context for `prompt`, within the context budget.
-    fn context(&self, prompt: &str) -> Result<Context> {
-        let index = RepoIndex::build(&self.root, &IndexOptions::default())?;
+    /// The repository context for `prompt`, within the context budget
+    /// (`[analyze]`): the repository map and the code ranked for the task,
+    /// the ranking blended with the local model's similarity to the task's
+    /// `embedding` when there is one and `analyze.embed` is on.
+    fn context(&self, prompt: &str, embedding: Option<&Embedding>) -> Result<Context> {
+        let settings = &self.config.analyze;
+        let opts = IndexOptions {
+            max_file_size: settings.max_file_bytes,
+            ..IndexOptions::default()
+        };
+        let index = RepoIndex::build(&self.root, &opts)?;
         if let Some(w) = &index.stats().cache_warning {
             self.emit(Event::Warning {
                 message: format!("repository index: {w}"),
             });
         }
-        let opts = ContextOptions {
-            budget: self.options.context_tokens,
+        let budget = ContextOptions {
+            budget: self
+                .options
+                .context_tokens
+                .unwrap_or(usize::try_from(settings.budget_tokens).unwrap_or(usize::MAX)),
+            map_percent: settings.map_percent,
             ..ContextOptions::default()
         };
-        Ok(distiq_analyzer::build_context(
-            &index,
-            Some(prompt),
-            &opts,
-            &RankOptions::default(),
-        ))
+        let blend = match (&self.local, embedding) {
+            (Some(local), Some(e)) if settings.embed => Some((
+                ChunkEmbeddings::open(
+                    local.embedder.clone(),
+                    opts.cache.embeddings_path(index.root()),
+                ),
+                e,
+            )),
+            _ => None,
+        };
+        let Some((chunks, task)) = blend else {
+            return Ok(build_context(
+                &index,
+                Some(prompt),
+                &budget,
+                &RankOptions::default(),
+            ));
+        };
+        let similarity = chunks.similarity(&index, task);
+        let rank = RankOptions {
+            similarity: Some(&similarity),
+            similarity_candidates: usize::try_from(settings.embed_candidates).unwrap_or(usize::MAX),
+            ..RankOptions::default()
+        };
+        let context = build_context(&index, Some(prompt), &budget, &rank);
+        if let Some(w) = chunks.save().or(chunks.stats().cache_warning) {
+            self.emit(Event::Warning {
+                message: format!("chunk embeddings: {w}"),
+            });
+        }
+        Ok(context)
     }
 
     /// Finishes or rolls back writes a crash interrupted, saying so.

@@ -2,6 +2,8 @@
 //! router trained on it. One embedding per task serves both the router and
 //! the semantic cache.
 
+use std::sync::Arc;
+
 use distiq_config::Config;
 use distiq_core::{Event, RouteDecision, Stage, TaskId, Tier};
 use distiq_embed::{Embedder, EmbedderPaths, Embedding};
@@ -16,8 +18,8 @@ use crate::call::Calls;
 /// few seconds); do it once per process and share it.
 #[derive(Debug)]
 pub struct LocalModels {
-    /// The embedding model.
-    pub embedder: Embedder,
+    /// The embedding model (shared with the analyzer's chunk embeddings).
+    pub embedder: Arc<Embedder>,
     /// The router trained on its embeddings, unless routing is off.
     pub router: Option<Router>,
     /// Problems with the router's stored model that did not stop it.
@@ -50,7 +52,7 @@ impl LocalModels {
         router: bool,
         store: Option<ModelStore>,
     ) -> Result<Self> {
-        let embedder = Embedder::load(paths)?;
+        let embedder = Arc::new(Embedder::load(paths)?);
         if !router {
             return Ok(Self {
                 embedder,

@@ -86,16 +86,11 @@ pub fn context_parts(context: &Context) -> Vec<Part> {
             context.map.trim_end()
         )));
     }
-    let mut task_part = context.task_files.clone();
-    let rendered = context.render();
-    // What follows the map in the rendered context: file list and chunks.
-    if let Some(rest) = rendered.strip_prefix(context.map.as_str()) {
-        task_part = rest.to_owned();
-    }
-    if !task_part.trim().is_empty() {
+    let section = context.task_section();
+    if !section.trim().is_empty() {
         parts.push(Part::cached(format!(
             "# Code relevant to the task\n\n{}",
-            task_part.trim_end()
+            section.trim_end()
         )));
     }
     parts

@@ -265,8 +265,13 @@ impl Pipeline {
         if let Some(front) = cached {
             return Ok(front);
         }
-        let context = prompt::context_parts(&self.context(prompt)?);
+        let analyzed = self.context(prompt, embedding.as_ref())?;
+        let mut context = prompt::context_parts(&analyzed);
         laps.lap("context");
+        if let Some(brief) = self.brief(calls, task, route.as_ref(), &analyzed).await? {
+            context.push(brief);
+            laps.lap("brief");
+        }
         let tier = self.tier(route.as_ref(), Stage::Plan);
         let plan_route = self.config.route(Stage::Plan, tier);
         let req = plan::request(&plan_route, &context, prompt, None);
@@ -287,6 +292,54 @@ impl Pipeline {
             context: Some(context),
             deps,
         })
+    }
+
+    /// With `analyze.brief`, the cheap tier's brief of the context for the
+    /// planner (the files that matter, the definitions, the constraints), as
+    /// a prompt part. Optional help: a failed brief is a warning, and the
+    /// planner goes on with the context alone.
+    async fn brief(
+        &self,
+        calls: &Calls<'_>,
+        task: &Task,
+        route: Option<&RouteDecision>,
+        context: &distiq_analyzer::Context,
+    ) -> Result<Option<Part>> {
+        if !self.config.analyze.brief {
+            return Ok(None);
+        }
+        let tier = self.tier(route, Stage::Analyze);
+        let (stage_route, req) = self.registry.request(Stage::Analyze, tier);
+        let probe = distiq_analyzer::brief::brief_request(req, context, &task.prompt);
+        calls.check(Stage::Analyze, &stage_route.model, &probe)?;
+        self.emit(Event::StageStarted {
+            stage: Stage::Analyze,
+            tier: stage_route.tier,
+            model: stage_route.model.clone(),
+        });
+        let out = distiq_analyzer::write_brief(
+            &self.registry,
+            tier,
+            Some(task.id),
+            context,
+            &task.prompt,
+            &self.ctx,
+        )
+        .await;
+        self.emit(Event::StageFinished {
+            stage: Stage::Analyze,
+            ok: out.is_ok(),
+        });
+        match out {
+            Ok(out) => Ok(Some(Part::text(out.brief.render()))),
+            Err(distiq_analyzer::Error::Llm(distiq_llm::Error::Cancelled)) => Err(Error::Cancelled),
+            Err(e) => {
+                self.emit(Event::Warning {
+                    message: format!("planning without a brief: {e}"),
+                });
+                Ok(None)
+            }
+        }
     }
 
     /// A plan from the cache that still holds: the cache checks what it
@@ -460,7 +513,7 @@ impl Pipeline {
             });
             let context = match &front.context {
                 Some(c) => c.clone(),
-                None => prompt::context_parts(&self.context(&task.prompt)?),
+                None => prompt::context_parts(&self.context(&task.prompt, None)?),
             };
             let route = self.config.route(Stage::Plan, Tier::Top);
             let note = format!(

@@ -360,3 +360,52 @@ async fn the_optional_review_sends_its_problems_back_to_the_executor() {
     assert_eq!(reviews, [false, true]);
     assert!(out.spend.stages.contains_key(&Stage::Validate));
 }
+
+#[tokio::test]
+async fn with_analyze_brief_the_cheap_tier_briefs_the_planner_first() {
+    let server = wiremock::MockServer::start().await;
+    // The analyzer asks for its brief without streaming.
+    let brief = json!({
+        "summary": "The port is a literal in port().",
+        "files": [{"path": "src/lib.rs", "why": "defines port()"}],
+        "symbols": [{"path": "src/lib.rs", "name": "port", "why": "returns 8080"}],
+        "constraints": ["Keep the return type u16."]
+    });
+    distiq_test_support::openai::chat_mock()
+        .and(wiremock::matchers::body_partial_json(json!({
+            "model": "small",
+            "response_format": {"json_schema": {"name": "repo_brief"}}
+        })))
+        .respond_with(distiq_test_support::openai::completion_template(
+            &brief.to_string(),
+            "stop",
+            distiq_test_support::openai::usage(900, 80),
+        ))
+        .mount(&server)
+        .await;
+    answer(
+        &server,
+        "mid",
+        "code_plan",
+        replace_plan("src/lib.rs", "    8080\n", "    8081\n"),
+        None,
+    )
+    .await;
+    let r = repo(&server, &[("src/lib.rs", LIB)], "");
+    let (p, _) = r.pipeline(&[("analyze.brief", "true")], Options::default());
+
+    let out = p.run("move the server to port 8081").await.unwrap();
+
+    assert_eq!(r.read("src/lib.rs"), LIB.replace("8080", "8081"));
+    let asked: Vec<(String, String)> = requests(&server).await;
+    assert_eq!(
+        asked,
+        [
+            ("small".into(), "repo_brief".into()),
+            ("mid".into(), "code_plan".into())
+        ]
+    );
+    let plan_req = distiq_test_support::request_bodies(&server).await[1]["messages"].to_string();
+    assert!(plan_req.contains("Keep the return type u16."), "{plan_req}");
+    assert!(out.spend.stages.contains_key(&Stage::Analyze));
+}
