@@ -149,9 +149,9 @@ fn load<T>(
         Some(store) => Router::cached(store, &exemplars, &fingerprint),
         None => (None, None),
     };
-    let mut stderr = io::stderr().lock();
+    // Not locked across the wait below: the loading thread may log.
     if let Some(w) = warning {
-        writeln!(stderr, "warning: {w}")?;
+        writeln!(io::stderr(), "warning: {w}")?;
     }
     tracing::debug!(
         ms = started.elapsed().as_millis(),
@@ -169,14 +169,14 @@ fn load<T>(
                 format!("; cached in {}", s.dir().display())
             });
             writeln!(
-                stderr,
+                io::stderr(),
                 "training the router on {} exemplars (once{cached_in})",
                 exemplars.len()
             )?;
             let loaded =
                 Router::train_and_store(store.as_ref(), exemplars, &fingerprint, &embedder)?;
             for w in &loaded.warnings {
-                writeln!(stderr, "warning: {w}")?;
+                writeln!(io::stderr(), "warning: {w}")?;
             }
             loaded.router
         }
@@ -185,9 +185,9 @@ fn load<T>(
 }
 
 fn run_route(global: &GlobalArgs, args: &RouteArgs) -> anyhow::Result<ExitCode> {
-    // One query: one intra-op thread is the best choice measured on a busy
-    // and a quiet machine (BENCHMARKS.md).
-    // The ledger opens (and creates its schema) while the model loads.
+    // One intra-op thread: for one query at a time the best choice measured
+    // on a busy and on a quiet machine (BENCHMARKS.md). The ledger opens
+    // (and creates its schema) while the model loads.
     let (mut config, router, embedder, sink) =
         load(global, EmbedderOptions::default(), ledger_sink)?;
     if args.no_inspect {
