@@ -56,3 +56,8 @@ pub fn config(overrides: &[(&str, &str)]) -> Config {
 pub fn dev_set() -> Vec<Labelled> {
     read_labels(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/dev.jsonl")).unwrap()
 }
+
+/// Prompts written after the router was frozen, never used to tune it.
+pub fn holdout_set() -> Vec<Labelled> {
+    read_labels(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/holdout.jsonl")).unwrap()
+}
