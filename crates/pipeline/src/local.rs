@@ -61,7 +61,8 @@ impl LocalModels {
             });
         }
         let exemplars = Exemplars::builtin()?.with_extra(&config.router.exemplars);
-        let fingerprint = ModelFingerprint::of(paths)?;
+        // Memoised by file size and mtime: the 23 MB model is hashed once, not per run.
+        let fingerprint = ModelFingerprint::of_cached(paths, store.as_ref())?;
         let loaded = Router::load_or_train(store.as_ref(), exemplars, &fingerprint, &embedder)?;
         Ok(Self {
             embedder,
