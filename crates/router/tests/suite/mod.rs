@@ -61,3 +61,9 @@ pub fn dev_set() -> Vec<Labelled> {
 pub fn holdout_set() -> Vec<Labelled> {
     read_labels(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/holdout.jsonl")).unwrap()
 }
+
+/// 80 prompts written before the exemplars were extended and evaluated only
+/// at the end, as the final check (data/holdout2.jsonl).
+pub fn holdout2_set() -> Vec<Labelled> {
+    read_labels(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/holdout2.jsonl")).unwrap()
+}

@@ -1,12 +1,14 @@
 //! The dev set is honest only if the router never trained on it: no dev
 //! prompt may be an exemplar, nor a trivial variant of one (the same words
-//! with a name swapped, the same sentence reworded a little).
+//! with a name swapped, the same sentence reworded a little). The second
+//! holdout is a check of choices tuned on the dev set, so it must not be a
+//! variant of a dev prompt either.
 
 use std::collections::BTreeSet;
 
 use distiq_router::Exemplars;
 
-use super::{dev_set, embedder};
+use super::{dev_set, embedder, holdout_set, holdout2_set};
 
 /// Words, lowercased, without punctuation.
 fn words(text: &str) -> BTreeSet<String> {
@@ -24,27 +26,19 @@ fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f32 {
             .max(1) as f32
 }
 
-/// Thresholds: a trivial variant shares most of its words (Jaccard ≥ 0.6)
-/// or means nearly the same to the model (cosine ≥ 0.85; this model puts
-/// "add a --verbose flag" and "remove the --verbose flag" at 0.91). The
-/// closest pairs actually found sit well below both; see the message.
-#[test]
-fn no_dev_prompt_is_an_exemplar_or_a_trivial_variant_of_one() {
-    let exemplars = Exemplars::builtin().unwrap();
-    let mut dev = dev_set();
-    dev.extend(super::holdout_set());
-    let dev_texts: Vec<&str> = dev.iter().map(|d| d.prompt.as_str()).collect();
-    let ex_texts: Vec<&str> = exemplars.items().iter().map(|e| e.text.as_str()).collect();
-    let dev_vectors = embedder().embed_batch(&dev_texts).unwrap();
-    let ex_vectors = embedder().embed_batch(&ex_texts).unwrap();
-
+/// Pairs of `probes` × `pool` that are trivial variants of each other, and
+/// a line naming the closest pairs by words and by meaning.
+fn variants(probes: &[&str], pool: &[&str]) -> (Vec<String>, String) {
+    let probe_vectors = embedder().embed_batch(probes).unwrap();
+    let pool_vectors = embedder().embed_batch(pool).unwrap();
+    let pool_words: Vec<_> = pool.iter().map(|p| words(p)).collect();
     let mut worst_words = (0.0f32, "", "");
     let mut worst_cosine = (0.0f32, "", "");
     let mut offenders = Vec::new();
-    for (d, dv) in dev_texts.iter().zip(&dev_vectors) {
+    for (d, dv) in probes.iter().zip(&probe_vectors) {
         let dw = words(d);
-        for (e, ev) in ex_texts.iter().zip(&ex_vectors) {
-            let j = jaccard(&dw, &words(e));
+        for ((e, ev), ew) in pool.iter().zip(&pool_vectors).zip(&pool_words) {
+            let j = jaccard(&dw, ew);
             let c = dv.cosine(ev);
             if j > worst_words.0 {
                 worst_words = (j, d, e);
@@ -57,13 +51,45 @@ fn no_dev_prompt_is_an_exemplar_or_a_trivial_variant_of_one() {
             }
         }
     }
+    let closest = format!(
+        "closest by words: {:.2} {:?} ~ {:?}; closest by meaning: {:.2} {:?} ~ {:?}",
+        worst_words.0, worst_words.1, worst_words.2, worst_cosine.0, worst_cosine.1, worst_cosine.2
+    );
+    (offenders, closest)
+}
+
+/// Thresholds: a trivial variant shares most of its words (Jaccard ≥ 0.6)
+/// or means nearly the same to the model (cosine ≥ 0.85; this model puts
+/// "add a --verbose flag" and "remove the --verbose flag" at 0.91). The
+/// closest pairs actually found sit well below both; see the message.
+#[test]
+fn no_dev_prompt_is_an_exemplar_or_a_trivial_variant_of_one() {
+    let exemplars = Exemplars::builtin().unwrap();
+    let mut dev = dev_set();
+    dev.extend(holdout_set());
+    dev.extend(holdout2_set());
+    let dev_texts: Vec<&str> = dev.iter().map(|d| d.prompt.as_str()).collect();
+    let ex_texts: Vec<&str> = exemplars.items().iter().map(|e| e.text.as_str()).collect();
+    let (offenders, closest) = variants(&dev_texts, &ex_texts);
     assert!(
         offenders.is_empty(),
         "dev prompts too close to exemplars: {offenders:#?}"
     );
     // The report for the README: how close the closest pairs are.
-    println!(
-        "closest by words: {:.2} {:?} ~ {:?}; closest by meaning: {:.2} {:?} ~ {:?}",
-        worst_words.0, worst_words.1, worst_words.2, worst_cosine.0, worst_cosine.1, worst_cosine.2
+    println!("{closest}");
+}
+
+#[test]
+fn no_second_holdout_prompt_is_a_trivial_variant_of_a_dev_prompt() {
+    let mut dev = dev_set();
+    dev.extend(holdout_set());
+    let held = holdout2_set();
+    let dev_texts: Vec<&str> = dev.iter().map(|d| d.prompt.as_str()).collect();
+    let held_texts: Vec<&str> = held.iter().map(|d| d.prompt.as_str()).collect();
+    let (offenders, closest) = variants(&held_texts, &dev_texts);
+    assert!(
+        offenders.is_empty(),
+        "holdout2 prompts too close to dev prompts: {offenders:#?}"
     );
+    println!("{closest}");
 }
