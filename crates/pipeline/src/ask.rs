@@ -11,9 +11,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::budget::TaskSpend;
-use crate::call::climb;
+use crate::call::{Calls, climb};
 use crate::prompt::{self, ANSWERER, EXTRACTOR};
-use crate::{Pipeline, Result};
+use crate::{Pipeline, Result, RunControl};
 
 /// What the extraction stage returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -60,20 +60,26 @@ impl Pipeline {
     /// Answers `question` about the repository without editing it. The
     /// answer streams as [`Event::TextDelta`] of the answer stage.
     pub async fn ask(&self, question: &str) -> Result<AskOutcome> {
+        self.ask_with(question, &self.default_control()).await
+    }
+
+    /// [`ask`](Self::ask) with the task's own cancellation and forced tier.
+    pub async fn ask_with(&self, question: &str, control: &RunControl) -> Result<AskOutcome> {
         let task = Task::new(question);
         self.emit(Event::TaskStarted { task: task.clone() });
-        let result = self.ask_task(&task).await;
+        let ctx = control.call_context();
+        let calls = self.calls(task.id, &ctx, control.force_tier);
+        let result = self.ask_task(&calls, &task).await;
         self.finish(&task, result.is_ok());
         result
     }
 
-    async fn ask_task(&self, task: &Task) -> Result<AskOutcome> {
-        let calls = self.calls(task.id);
+    async fn ask_task(&self, calls: &Calls<'_>, task: &Task) -> Result<AskOutcome> {
         let question = task.prompt.as_str();
         let embedding = self.embed(question);
         let route = match (&self.local, &embedding) {
             (Some(local), Some(e)) if self.options.route => {
-                local.route(&calls, question, e, task.id).await
+                local.route(calls, question, e, task.id).await
             }
             _ => None,
         };
@@ -127,7 +133,7 @@ impl Pipeline {
         let parts = prompt::context_parts(&context);
 
         // Stage 1: the cheap tier extracts the facts.
-        let tier = self.tier(route.as_ref(), Stage::Analyze);
+        let tier = self.tier(calls, route.as_ref(), Stage::Analyze);
         let route_a = self.config.route(Stage::Analyze, tier);
         let (_, req) = self.registry.request(Stage::Analyze, tier);
         let mut user = parts;
@@ -136,12 +142,11 @@ impl Pipeline {
             .system(Part::cached(EXTRACTOR))
             .message(Role::User, user);
         let facts = climb(
-            &calls,
+            calls,
             Stage::Analyze,
             self.registry.chain(&route_a),
             |model, tier| {
                 let req = req.clone();
-                let calls = &calls;
                 async move {
                     calls
                         .structured::<Facts>(
@@ -160,7 +165,7 @@ impl Pipeline {
         .await?;
 
         // Stage 2: the strong tier writes the answer, streamed.
-        let tier = self.tier(route.as_ref(), Stage::Answer);
+        let tier = self.tier(calls, route.as_ref(), Stage::Answer);
         let route_b = self.config.route(Stage::Answer, tier);
         let (_, req) = self.registry.request(Stage::Answer, tier);
         let req = req
@@ -172,12 +177,11 @@ impl Pipeline {
             ))
             .streaming(true);
         let answer = climb(
-            &calls,
+            calls,
             Stage::Answer,
             self.registry.chain(&route_b),
             |model, tier| {
                 let req = req.clone();
-                let calls = &calls;
                 async move {
                     calls
                         .chat(Stage::Answer, &model, tier, req)

@@ -22,6 +22,8 @@ pub(crate) struct Calls<'a> {
     pub guard: Guard,
     pub task: TaskId,
     pub ctx: &'a CallContext,
+    /// The tier every stage runs at for this task, when the user forced one.
+    pub force_tier: Option<Tier>,
     pub sink: &'a Arc<dyn EventSink>,
 }
 

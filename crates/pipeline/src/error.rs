@@ -80,6 +80,17 @@ pub enum Error {
     #[error("cancelled; the work tree is as it was before the task")]
     Cancelled,
 
+    /// A file the review would put back was changed after the task wrote
+    /// it; nothing was changed.
+    #[error(
+        "{} changed after distiq wrote it; putting it back would lose that work, so nothing was changed. Accept it, or put it back yourself",
+        paths.join(", ")
+    )]
+    ChangedSinceWritten {
+        /// The files changed since.
+        paths: Vec<String>,
+    },
+
     /// A model call failed for good.
     #[error(transparent)]
     Llm(#[from] distiq_llm::Error),

@@ -59,6 +59,7 @@ mod plan;
 mod prompt;
 mod review;
 mod run;
+mod session;
 mod tree;
 
 use std::path::{Path, PathBuf};
@@ -82,6 +83,7 @@ pub use execute::{FileEdits, FixEdits, NewFile, PathEdit, SearchReplace};
 pub use local::LocalModels;
 pub use review::Review;
 pub use run::{PlanOutcome, RunOutcome};
+pub use session::{Pending, PendingFile, ReviewOutcome, RunControl};
 
 /// Logs how long each step of a task took (`-vv`, or
 /// `RUST_LOG=distiq_pipeline=debug`), for finding where the overhead is.
@@ -145,7 +147,8 @@ pub struct Pipeline {
     local: Option<Arc<LocalModels>>,
     cache: Option<Cache>,
     options: Options,
-    ctx: CallContext,
+    /// Cancels what runs without a [`RunControl`] of its own.
+    cancel: CancellationToken,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -219,14 +222,26 @@ impl Pipeline {
             local,
             cache,
             options,
-            ctx: CallContext::default(),
+            cancel: CancellationToken::new(),
         })
     }
 
-    /// Cancels the task in progress (Ctrl-C): model calls stop, validation
-    /// commands are killed, and whatever the task wrote is rolled back.
+    /// Cancels the task in progress of [`run`](Self::run),
+    /// [`plan`](Self::plan) or [`ask`](Self::ask) (Ctrl-C): model calls
+    /// stop, validation commands are killed, and whatever the task wrote is
+    /// rolled back. Once cancelled it stays so; a front end that runs many
+    /// tasks gives each its own [`RunControl`].
     pub fn cancel_token(&self) -> CancellationToken {
-        self.ctx.cancel.clone()
+        self.cancel.clone()
+    }
+
+    /// The control of a task run without one: the pipeline's token, the
+    /// routed tiers, committed at once.
+    pub(crate) fn default_control(&self) -> RunControl {
+        RunControl {
+            cancel: self.cancel.clone(),
+            ..RunControl::default()
+        }
     }
 
     /// The repository root (canonical).
@@ -243,7 +258,12 @@ impl Pipeline {
         self.sink.emit(&event);
     }
 
-    fn calls(&self, task: TaskId) -> call::Calls<'_> {
+    fn calls<'a>(
+        &'a self,
+        task: TaskId,
+        ctx: &'a CallContext,
+        force_tier: Option<Tier>,
+    ) -> call::Calls<'a> {
         call::Calls {
             registry: &self.registry,
             spend: &self.spend,
@@ -252,7 +272,8 @@ impl Pipeline {
                 spent_today: self.options.spent_today,
             },
             task,
-            ctx: &self.ctx,
+            ctx,
+            force_tier,
             sink: &self.sink,
         }
     }
@@ -276,10 +297,18 @@ impl Pipeline {
         }
     }
 
-    /// The tier of `stage`: the route's, else the stage's configured one.
-    fn tier(&self, route: Option<&distiq_core::RouteDecision>, stage: Stage) -> Tier {
-        route
-            .and_then(|r| r.tiers.get(&stage).copied())
+    /// The tier of `stage`: the one forced for the task, else the route's,
+    /// else the stage's configured one (the stage's `min_tier` floor is
+    /// applied when the tier is turned into a model).
+    fn tier(
+        &self,
+        calls: &call::Calls<'_>,
+        route: Option<&distiq_core::RouteDecision>,
+        stage: Stage,
+    ) -> Tier {
+        calls
+            .force_tier
+            .or_else(|| route.and_then(|r| r.tiers.get(&stage).copied()))
             .or_else(|| self.config.stages.get(&stage).map(|s| s.tier))
             .unwrap_or(Tier::Mid)
     }

@@ -46,7 +46,7 @@ impl Pipeline {
         if !self.config.validate.review {
             return Ok(None);
         }
-        let tier = self.tier(route, Stage::Validate);
+        let tier = self.tier(calls, route, Stage::Validate);
         let stage_route = self.config.route(Stage::Validate, tier);
         let (_, req) = self.registry.request(Stage::Validate, tier);
         let req = req.system(Part::cached(REVIEWER)).message(

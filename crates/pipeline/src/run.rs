@@ -2,7 +2,8 @@
 
 use distiq_cache::{Dependency, Entry, NewEntry, Payload};
 use distiq_core::{
-    CheckSummary, CodePlan, Event, FileDelta, Money, RouteDecision, Stage, Task, TaskKind, Tier,
+    CheckSummary, CodePlan, Event, FileDelta, Money, RouteDecision, Stage, Task, TaskId, TaskKind,
+    Tier,
 };
 use distiq_embed::Embedding;
 use distiq_executor::{Changeset, RepoPath, check_clean};
@@ -14,8 +15,9 @@ use crate::budget::TaskSpend;
 use crate::call::Calls;
 use crate::estimate::{self, Estimate};
 use crate::execute::Executor;
+use crate::session::{CacheEntry, Pending};
 use crate::tree::Tree;
-use crate::{Error, Laps, Pipeline, Result, plan, prompt};
+use crate::{Error, Laps, Pipeline, Result, RunControl, plan, prompt};
 
 /// What [`Pipeline::run`] did.
 #[derive(Debug, Clone, Serialize)]
@@ -32,8 +34,13 @@ pub struct RunOutcome {
     pub saved: Money,
     /// Each file changed, against how it was before the task.
     pub files: Vec<FileDelta>,
-    /// The commit, unless `--no-commit` or nothing changed.
+    /// The commit, unless `--no-commit`, a review is pending or nothing
+    /// changed.
     pub commit: Option<String>,
+    /// With [`RunControl::review`]: the validated change, in the work tree
+    /// and not committed, for [`Pipeline::finish_review`].
+    #[serde(skip)]
+    pub pending: Option<Pending>,
     /// Fix attempts after failed validations.
     pub fix_attempts: u32,
     /// Whether the top tier re-planned after the fixes ran out.
@@ -89,9 +96,18 @@ impl Pipeline {
     /// execute, apply, validate, commit. Nothing is left half-applied: a
     /// task that fails after writing is rolled back.
     pub async fn run(&self, prompt: &str) -> Result<RunOutcome> {
+        self.run_with(prompt, &self.default_control()).await
+    }
+
+    /// [`run`](Self::run) with the task's own cancellation and forced tier;
+    /// with `control.review` the validated change is left in the work tree
+    /// as [`RunOutcome::pending`], for [`finish_review`](Self::finish_review).
+    pub async fn run_with(&self, prompt: &str, control: &RunControl) -> Result<RunOutcome> {
         let task = Task::new(prompt);
         self.emit(Event::TaskStarted { task: task.clone() });
-        let result = self.run_task(&task).await;
+        let ctx = control.call_context();
+        let calls = self.calls(task.id, &ctx, control.force_tier);
+        let result = self.run_task(&calls, &task, control.review).await;
         self.finish(&task, result.is_ok());
         result
     }
@@ -99,13 +115,20 @@ impl Pipeline {
     /// Plans `prompt` without carrying it out: the checked plan and an
     /// estimate of what executing it would cost.
     pub async fn plan(&self, prompt: &str) -> Result<PlanOutcome> {
+        self.plan_with(prompt, &self.default_control()).await
+    }
+
+    /// [`plan`](Self::plan) with the task's own cancellation and forced
+    /// tier.
+    pub async fn plan_with(&self, prompt: &str, control: &RunControl) -> Result<PlanOutcome> {
         let task = Task::new(prompt);
         self.emit(Event::TaskStarted { task: task.clone() });
-        let calls = self.calls(task.id);
+        let ctx = control.call_context();
+        let calls = self.calls(task.id, &ctx, control.force_tier);
         let result = async {
             self.recover()?;
             let front = self.front(&calls, &task, &mut Laps::start()).await?;
-            let exec_tier = self.tier(front.route.as_ref(), Stage::Execute);
+            let exec_tier = self.tier(&calls, front.route.as_ref(), Stage::Execute);
             let estimate =
                 estimate::estimate(&self.config, &self.root, exec_tier, &front.plan, prompt);
             Ok(PlanOutcome {
@@ -133,13 +156,12 @@ impl Pipeline {
         });
     }
 
-    async fn run_task(&self, task: &Task) -> Result<RunOutcome> {
+    async fn run_task(&self, calls: &Calls<'_>, task: &Task, review: bool) -> Result<RunOutcome> {
         let mut laps = Laps::start();
         self.recover()?;
         distiq_executor::ensure_excluded(&self.root)?;
         laps.lap("recover");
-        let calls = self.calls(task.id);
-        let front = self.front(&calls, task, &mut laps).await?;
+        let front = self.front(calls, task, &mut laps).await?;
         let mut outcome = RunOutcome {
             task: task.clone(),
             route: front.route.clone(),
@@ -148,6 +170,7 @@ impl Pipeline {
             saved: front.saved,
             files: Vec::new(),
             commit: None,
+            pending: None,
             fix_attempts: 0,
             replanned: false,
             executor_calls: 0,
@@ -165,7 +188,7 @@ impl Pipeline {
 
         let exec_route = self.config.route(
             Stage::Execute,
-            self.tier(front.route.as_ref(), Stage::Execute),
+            self.tier(calls, front.route.as_ref(), Stage::Execute),
         );
         let mut exec = Executor::new(
             &self.root,
@@ -174,7 +197,7 @@ impl Pipeline {
         );
         let mut tree = Tree::new(&self.root, task.id);
         let carried = self
-            .carry_out(&calls, task, &mut exec, &mut tree, &front, &mut laps)
+            .carry_out(calls, task, &mut exec, &mut tree, &front, &mut laps)
             .await;
         outcome.executor_calls = exec.model_calls;
         let carried = match carried {
@@ -184,25 +207,22 @@ impl Pipeline {
 
         outcome.files = tree.deltas();
         laps.lap("deltas");
+        let entry = self.cache_entry(task, &front, &carried);
+        outcome.plan = carried.plan;
+        outcome.fix_attempts = carried.fix_attempts;
+        outcome.replanned = carried.replanned;
+        let message = commit_message(&outcome.plan, &task.prompt);
+        if review && !outcome.files.is_empty() {
+            // The user decides, file by file; the cache keeps the plan only
+            // when every file is accepted.
+            outcome.spend = self.spend.task(task.id);
+            outcome.pending = Some(Pending::new(task.clone(), tree, message, entry));
+            return Ok(outcome);
+        }
         if self.options.commit && !outcome.files.is_empty() {
             let paths = tree.repo_paths()?;
-            let message = commit_message(&carried.plan, &task.prompt);
-            match distiq_executor::commit(&self.root, &paths, &message, task.id) {
-                Ok(Some(info)) => {
-                    if info.fallback_signature {
-                        self.emit(Event::Warning {
-                            message: "git has no user.name/user.email here; the commit is signed distiq <distiq@localhost>".to_owned(),
-                        });
-                    }
-                    self.emit(Event::Committed {
-                        task_id: task.id,
-                        commit: info.id.clone(),
-                        summary: info.summary.clone(),
-                        paths: info.paths.clone(),
-                    });
-                    outcome.commit = Some(info.id);
-                }
-                Ok(None) => {}
+            match self.commit(task.id, &paths, &message) {
+                Ok(id) => outcome.commit = id,
                 Err(e) => {
                     self.emit(Event::Warning {
                         message: format!(
@@ -210,36 +230,79 @@ impl Pipeline {
                         ),
                     });
                     tree.keep();
-                    return Err(e.into());
+                    return Err(e);
                 }
             }
         }
         tree.keep();
         laps.lap("commit");
-
-        // A plan that passed validation as it is serves the next identical
-        // task; one that needed fixes would need them again.
-        if !front.cached && carried.fix_attempts == 0 {
-            let spend = self.spend.task(task.id);
-            let cost = [Stage::Classify, Stage::Analyze, Stage::Plan]
-                .iter()
-                .filter_map(|s| spend.stages.get(s))
-                .map(|s| s.cost)
-                .sum();
-            self.store(
-                &task.prompt,
-                front.embedding.as_ref(),
-                Payload::Plan(carried.plan.clone()),
-                carried.deps.clone(),
-                cost,
-            );
+        if let Some(entry) = entry {
+            self.store_entry(entry);
         }
         laps.lap("cache store");
-        outcome.plan = carried.plan;
-        outcome.fix_attempts = carried.fix_attempts;
-        outcome.replanned = carried.replanned;
         outcome.spend = self.spend.task(task.id);
         Ok(outcome)
+    }
+
+    /// Commits `paths` for the task, saying so; `None` when they already
+    /// match HEAD.
+    pub(crate) fn commit(
+        &self,
+        task: TaskId,
+        paths: &[RepoPath],
+        message: &str,
+    ) -> Result<Option<String>> {
+        let Some(info) = distiq_executor::commit(&self.root, paths, message, task)? else {
+            return Ok(None);
+        };
+        if info.fallback_signature {
+            self.emit(Event::Warning {
+                message: "git has no user.name/user.email here; the commit is signed distiq <distiq@localhost>".to_owned(),
+            });
+        }
+        self.emit(Event::Committed {
+            task_id: task,
+            commit: info.id.clone(),
+            summary: info.summary.clone(),
+            paths: info.paths.clone(),
+        });
+        Ok(Some(info.id))
+    }
+
+    /// What the cache keeps of a task that passed: a plan that passed
+    /// validation as it is serves the next identical task; one that needed
+    /// fixes would need them again, and a cached plan is there already.
+    fn cache_entry(&self, task: &Task, front: &Front, carried: &Carried) -> Option<CacheEntry> {
+        if front.cached || carried.fix_attempts > 0 {
+            return None;
+        }
+        let spend = self.spend.task(task.id);
+        let cost = [Stage::Classify, Stage::Analyze, Stage::Plan]
+            .iter()
+            .filter_map(|s| spend.stages.get(s))
+            .map(|s| s.cost)
+            .sum();
+        Some(CacheEntry {
+            embedding: front.embedding.clone()?,
+            entry: NewEntry {
+                request: task.prompt.clone(),
+                payload: Payload::Plan(carried.plan.clone()),
+                dependencies: carried.deps.clone(),
+                cost,
+            },
+        })
+    }
+
+    /// Stores `entry` in the cache, if there is one.
+    pub(crate) fn store_entry(&self, entry: CacheEntry) {
+        let CacheEntry { embedding, entry } = entry;
+        self.store(
+            &entry.request,
+            Some(&embedding),
+            entry.payload,
+            entry.dependencies,
+            entry.cost,
+        );
     }
 
     /// Routes the task, looks it up in the cache, and plans it on a miss.
@@ -254,6 +317,13 @@ impl Pipeline {
             _ => None,
         };
         laps.lap("route");
+        if let Some(tier) = calls.force_tier {
+            self.emit(Event::Warning {
+                message: format!(
+                    "every stage runs on the {tier} tier for this task, as forced (stage floors still apply)"
+                ),
+            });
+        }
         if route.as_ref().is_some_and(|r| r.kind == TaskKind::Question) {
             self.emit(Event::Warning {
                 message: "this reads like a question; `distiq ask` answers without editing"
@@ -272,7 +342,7 @@ impl Pipeline {
             context.push(brief);
             laps.lap("brief");
         }
-        let tier = self.tier(route.as_ref(), Stage::Plan);
+        let tier = self.tier(calls, route.as_ref(), Stage::Plan);
         let plan_route = self.config.route(Stage::Plan, tier);
         let req = plan::request(&plan_route, &context, prompt, None);
         let planned = plan::plan(calls, &self.root, &plan_route, req).await?;
@@ -308,7 +378,7 @@ impl Pipeline {
         if !self.config.analyze.brief {
             return Ok(None);
         }
-        let tier = self.tier(route, Stage::Analyze);
+        let tier = self.tier(calls, route, Stage::Analyze);
         let (stage_route, req) = self.registry.request(Stage::Analyze, tier);
         let probe = distiq_analyzer::brief::brief_request(req, context, &task.prompt);
         calls.check(Stage::Analyze, &stage_route.model, &probe)?;
@@ -323,7 +393,7 @@ impl Pipeline {
             Some(task.id),
             context,
             &task.prompt,
-            &self.ctx,
+            calls.ctx,
         )
         .await;
         self.emit(Event::StageFinished {
@@ -449,7 +519,7 @@ impl Pipeline {
             self.write(task, tree, &changes)?;
             laps.lap("write");
             let feedback = loop {
-                let report = self.validate(&validator, task, tree).await?;
+                let report = self.validate(calls, &validator, task, tree).await?;
                 laps.lap("validate");
                 let feedback = if report.passed() {
                     let review = self
@@ -552,9 +622,15 @@ impl Pipeline {
         Ok(())
     }
 
-    async fn validate(&self, validator: &Validator, task: &Task, tree: &Tree) -> Result<Report> {
+    async fn validate(
+        &self,
+        calls: &Calls<'_>,
+        validator: &Validator,
+        task: &Task,
+        tree: &Tree,
+    ) -> Result<Report> {
         let report = match validator
-            .validate(&tree.touched_paths(), &self.ctx.cancel)
+            .validate(&tree.touched_paths(), &calls.ctx.cancel)
             .await
         {
             Ok(r) => r,

@@ -10,7 +10,7 @@ use distiq_core::{FileAction, FileDelta, TaskId};
 use distiq_executor::{Changeset, Edit, MatchOptions, RepoPath, prepare, write};
 
 /// The files one task has written, and how they were before.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Tree {
     root: PathBuf,
     task: TaskId,
@@ -100,32 +100,10 @@ impl Tree {
 
     /// A unified diff of every written file against before the task.
     pub fn diff(&self) -> String {
-        let mut out = String::new();
-        for (path, before) in &self.originals {
-            let now = std::fs::read_to_string(self.root.join(path)).ok();
-            let (old, new) = (
-                before.as_deref().unwrap_or(""),
-                now.as_deref().unwrap_or(""),
-            );
-            let a = if before.is_some() {
-                format!("a/{path}")
-            } else {
-                "/dev/null".to_owned()
-            };
-            let b = if now.is_some() {
-                format!("b/{path}")
-            } else {
-                "/dev/null".to_owned()
-            };
-            out.push_str(
-                &similar::TextDiff::from_lines(old, new)
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&a, &b)
-                    .to_string(),
-            );
-        }
-        out
+        self.originals
+            .iter()
+            .map(|(path, before)| file_diff(&self.root, path, before.as_deref()))
+            .collect()
     }
 
     /// Puts every written file back as it was before the task, through the
@@ -160,11 +138,63 @@ impl Tree {
         Ok(paths)
     }
 
+    /// Puts `paths` (of those written) back as they were before the task,
+    /// through the journal, and forgets them; the others stay written.
+    pub fn rollback_only(&mut self, paths: &[String]) -> distiq_executor::Result<()> {
+        let mut rest = std::mem::take(&mut self.originals);
+        let dirs = self.created_dirs.clone();
+        self.originals = paths.iter().filter_map(|p| rest.remove_entry(p)).collect();
+        let result = self.rollback();
+        // Directories still holding accepted files are not empty, so the
+        // rollback left them; keep tracking them with those files.
+        self.originals = rest;
+        self.created_dirs = dirs;
+        result.map(|_| ())
+    }
+
+    /// What each written file holds now (`None`: it does not exist).
+    pub fn current(&self) -> BTreeMap<String, Option<String>> {
+        self.originals
+            .keys()
+            .map(|p| (p.clone(), std::fs::read_to_string(self.root.join(p)).ok()))
+            .collect()
+    }
+
+    /// A unified diff of one written file against before the task.
+    pub fn diff_of(&self, path: &str) -> String {
+        let Some(before) = self.originals.get(path) else {
+            return String::new();
+        };
+        file_diff(&self.root, path, before.as_deref())
+    }
+
     /// Forgets the writes: they are the task's result now.
     pub fn keep(&mut self) {
         self.originals.clear();
         self.created_dirs.clear();
     }
+}
+
+/// A unified diff of `path` as it is now against `before` (`None`: it did
+/// not exist).
+fn file_diff(root: &Path, path: &str, before: Option<&str>) -> String {
+    let now = std::fs::read_to_string(root.join(path)).ok();
+    let (old, new) = (before.unwrap_or(""), now.as_deref().unwrap_or(""));
+    let a = if before.is_some() {
+        format!("a/{path}")
+    } else {
+        "/dev/null".to_owned()
+    };
+    let b = if now.is_some() {
+        format!("b/{path}")
+    } else {
+        "/dev/null".to_owned()
+    };
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .to_string()
 }
 
 /// Lines added and removed between two versions of a file.
