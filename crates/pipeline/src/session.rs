@@ -175,3 +175,19 @@ impl Pipeline {
         Ok(outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>(_: &T) {}
+
+    /// A front end shares the pipeline with the task it spawns on a
+    /// multi-threaded runtime.
+    #[allow(dead_code, clippy::let_underscore_future)]
+    fn a_pipeline_and_its_tasks_can_move_across_threads(p: &'static Pipeline) {
+        send_sync(p);
+        let control = RunControl::default();
+        let _ = tokio::spawn(async move { p.run_with("x", &control).await.map(|_| ()) });
+    }
+}
