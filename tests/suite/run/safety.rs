@@ -285,3 +285,58 @@ async fn a_crash_at_any_point_of_the_write_leaves_the_tree_as_it_was_or_complete
         assert_eq!(journals(&w), 0, "{point}");
     }
 }
+
+#[tokio::test]
+async fn ctrl_c_during_validation_kills_the_check_and_rolls_the_task_back() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "mid",
+        "code_plan",
+        replace_plan("    8080\n", "    8081\n"),
+        None,
+    )
+    .await;
+    let w = World::new();
+    repo(&w, &server, "");
+    let started = w.repo.join(".git/check-started");
+    let check = format!("touch {} && sleep 600", started.display());
+    let mut child = distiq(
+        &w,
+        &run_args("use port 8081", &["-c", &format!("validate.test={check}")]),
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+
+    // The edit is written and the (hanging) test command runs: interrupt.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the check never started"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "distiq exited early");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(read(&w, "src/lib.rs"), LIB.replace("8080", "8081"));
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // A hang guard only: the check sleeps ten minutes unless it is killed.
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("cancelled"), "{text}");
+    assert_eq!(read(&w, "src/lib.rs"), LIB, "rolled back");
+    assert_eq!(journals(&w), 0, "no journal left behind");
+    assert_eq!(git(&w, &["log", "--format=%s"]).trim(), "first");
+    assert_eq!(git(&w, &["status", "--porcelain"]).trim(), "");
+}
