@@ -7,4 +7,5 @@ mod review;
 mod route;
 mod run;
 mod stats;
+mod tui;
 mod undo;
