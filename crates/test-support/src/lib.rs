@@ -8,9 +8,11 @@
 
 pub mod anthropic;
 pub mod batch;
+mod config;
 pub mod gemini;
 pub mod openai;
 
+pub use config::cascade_toml;
 pub use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// An SSE body from `(event name, data)` pairs, each ended by a blank line.

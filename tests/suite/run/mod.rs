@@ -58,58 +58,7 @@ pub fn repo(world: &World, server: &MockServer, extra: &str) {
     std::fs::write(world.repo.join(".git/info/exclude"), ".distiq.toml\n").unwrap();
     world.write(
         ".distiq.toml",
-        &format!(
-            r#"
-[providers.fake]
-kind = "openai"
-base_url = "{base}"
-api_key_env = ["FAKE_API_KEY"]
-
-[models."fake:small"]
-input = 1.0
-output = 2.0
-[models."fake:mid"]
-input = 3.0
-output = 6.0
-[models."fake:big"]
-input = 10.0
-output = 20.0
-
-[tiers.cheap]
-model = "fake:small"
-[tiers.mid]
-model = "fake:mid"
-[tiers.top]
-model = "fake:big"
-
-[stages.plan]
-tier = "mid"
-max_tokens = 2000
-[stages.execute]
-tier = "cheap"
-max_tokens = 1000
-[stages.analyze]
-tier = "cheap"
-max_tokens = 1000
-[stages.answer]
-tier = "mid"
-max_tokens = 1000
-
-[structured]
-max_tokens_ladder = [2000]
-
-[retry]
-max_attempts = 1
-initial_delay_ms = 5
-max_delay_ms = 10
-
-[validate]
-max_retries = 1
-
-{extra}
-"#,
-            base = base_url(server)
-        ),
+        &distiq_test_support::cascade_toml(&base_url(server), extra),
     );
     world.write("src/lib.rs", LIB);
     git(world, &["add", "-A"]);
