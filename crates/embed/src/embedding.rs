@@ -30,7 +30,7 @@ impl Embedding {
         Ok(Self(values.into_iter().map(|value| value / norm).collect()))
     }
 
-    /// fastembed's output, already normalised: only the length is checked,
+    /// The model's pooled output, already normalised: only the length is checked,
     /// so the model's numbers are kept bit for bit.
     pub(crate) fn from_model(values: Vec<f32>) -> Result<Self> {
         if values.len() != DIMENSION {

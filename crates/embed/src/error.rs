@@ -102,9 +102,37 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// fastembed or ONNX Runtime failed to build the session or to embed.
-    #[error("the embedding model failed: {0}")]
-    Model(#[from] fastembed::Error),
+    /// ONNX Runtime failed to build the session or to run it.
+    #[error(
+        "the embedding model failed in ONNX Runtime: {0}; if model.onnx is damaged, \
+         `./models/fetch` lays out the verified file again"
+    )]
+    Model(#[from] ort::Error),
+
+    /// A model file is there but its content is not what it should be.
+    #[error(
+        "{path} is not a valid model file: {reason}; run `./models/fetch` to lay out the \
+         verified files again",
+        path = .path.display()
+    )]
+    InvalidModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The model loaded but does not have all-MiniLM-L6-v2's inputs,
+    /// outputs or sizes.
+    #[error(
+        "the embedding model is not all-MiniLM-L6-v2 as expected: {0}; run `./models/fetch` \
+         to lay out the verified files again"
+    )]
+    UnexpectedModel(String),
+
+    /// The tokenizer failed on a text.
+    #[error("could not tokenise the text for the embedding model: {0}")]
+    Tokenize(String),
 
     /// The model returned another number of vectors than texts given.
     #[error("the embedding model returned {got} vectors for {expected} texts")]

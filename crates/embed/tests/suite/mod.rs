@@ -1,6 +1,7 @@
 mod discovery;
 mod errors;
 mod model;
+mod optimised;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
