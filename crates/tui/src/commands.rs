@@ -35,16 +35,10 @@ pub enum ModelChoice {
 
 /// The commands with what they do, for `/help`.
 pub const HELP: &[(&str, &str)] = &[
-    (
-        "/plan <task>",
-        "plan only: the plan and what carrying it out costs",
-    ),
+    ("/plan <task>", "plan only, with what it would cost"),
     ("/ask <question>", "answer a question, no edits"),
     ("/undo", "revert distiq's last commit"),
-    (
-        "/stats",
-        "session and repository costs, savings, cache hits",
-    ),
+    ("/stats", "costs, savings and cache hits"),
     (
         "/model [top|mid|cheap|auto]",
         "show the route; force the next task's tier",

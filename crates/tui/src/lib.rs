@@ -24,8 +24,11 @@
 
 mod app;
 mod commands;
+mod error;
 mod input;
 mod review;
+mod runner;
+mod term;
 mod transcript;
 pub mod ui;
 
@@ -33,6 +36,8 @@ pub use app::{
     Action, App, BUSY, Done, JobKind, LedgerSummary, LedgerView, Meter, Overlay, Running, StageCost,
 };
 pub use commands::{Command, ModelChoice};
+pub use error::{Error, Result};
 pub use input::Input;
 pub use review::{Review, ReviewFile};
+pub use runner::{ChannelSink, Events, Session, channel, run};
 pub use transcript::{Entry, RowState, StageRow, Transcript};

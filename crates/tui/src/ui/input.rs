@@ -38,7 +38,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.input.is_empty() {
-        frame.render_widget(Paragraph::new(Line::styled(PLACEHOLDER, dim())), inner);
+        let hint = if app.review.is_some() {
+            "Reviewing: Enter commits the accepted files, Esc discards"
+        } else {
+            PLACEHOLDER
+        };
+        frame.render_widget(Paragraph::new(Line::styled(hint, dim())), inner);
         return (app.review.is_none()).then_some(Position::new(inner.x, inner.y));
     }
     let (rows, (row, col)) = layout(app, area.width, usize::from(inner.height));

@@ -16,20 +16,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Alt-Enter, Shift-Enter, Ctrl-J", "new line"),
     ("↑ ↓", "history (from the first or last line)"),
     ("PgUp PgDn", "scroll the transcript"),
-    (
-        "Ctrl-C",
-        "cancel the running task; clear the input; twice: quit",
-    ),
+    ("Ctrl-C", "cancel the task; clear input; twice: quit"),
     ("Ctrl-D", "quit (on an empty input)"),
     ("Ctrl-U", "clear the input"),
     ("?", "this help (on an empty input)"),
     ("Review: j k ↑ ↓", "select a file"),
     ("Review: Space y n", "toggle, accept, reject the file"),
     ("Review: a r", "accept all, reject all"),
-    (
-        "Review: Enter",
-        "commit the accepted files, put back the rest",
-    ),
+    ("Review: Enter", "commit the accepted, put back the rest"),
     ("Review: Esc", "discard all changes (asks first)"),
 ];
 
@@ -39,7 +33,7 @@ pub fn help(frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     for (key, what) in KEYS.iter().chain(HELP) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{key:<30} "), bold),
+            Span::styled(format!("{key:<29} "), bold),
             Span::raw(*what),
         ]));
     }
@@ -111,21 +105,20 @@ fn row(name: &str, c: &StageCost) -> String {
     )
 }
 
-/// `  saved $0.0300 (75%) against the all-top-tier baseline; the cache saved $0.01`.
+/// `  saved $0.03 (75%) against all on the top tier, $0.01 by the cache`.
 fn saving_line(
     baseline: distiq_core::Money,
     cost: distiq_core::Money,
     cache: distiq_core::Money,
 ) -> String {
     let saved = baseline.saturating_sub(cost);
-    let pct = if baseline.micros() > 0 {
-        format!(" ({}%)", saved.micros() * 100 / baseline.micros())
-    } else {
-        String::new()
-    };
-    let mut line = format!("  saved {saved}{pct} against the all-top-tier baseline");
+    let pct = (saved.micros() * 100)
+        .checked_div(baseline.micros())
+        .map(|p| format!(" ({p}%)"))
+        .unwrap_or_default();
+    let mut line = format!("  saved {saved}{pct} against all on the top tier");
     if cache.micros() > 0 {
-        line.push_str(&format!("; the cache saved {cache}"));
+        line.push_str(&format!(", {cache} by the cache"));
     }
     line
 }

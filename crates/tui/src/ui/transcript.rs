@@ -57,7 +57,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 Style::default().add_modifier(Modifier::BOLD),
             )),
             Line::from(Span::styled(
-                "Describe a change to make in this repository; you review the diff before it is committed.",
+                "Describe a change to make in this repository. You review the diff before anything is committed.",
                 dim(),
             )),
         ];

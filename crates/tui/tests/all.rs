@@ -1,0 +1,3 @@
+//! distiq-tui's tests: the App's behaviour and a snapshot of every screen.
+
+mod suite;
