@@ -90,3 +90,118 @@ async fn a_plan_the_executor_model_must_carry_out_is_priced_at_the_execute_tier(
     assert_eq!(requests(&server).await.len(), 1, "no executor call");
     assert_eq!(read(&w, "src/lib.rs"), LIB);
 }
+
+#[tokio::test]
+async fn a_saved_plan_is_carried_out_later_without_planning_again() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "mid",
+        "code_plan",
+        replace_plan("    8080\n", "    8081\n"),
+        None,
+    )
+    .await;
+    let w = World::new();
+    repo(&w, &server, "");
+    let file = w.home.join("port.plan.json");
+    let file = file.to_str().unwrap();
+
+    let out = w.ok(&mut distiq(
+        &w,
+        &[
+            "plan",
+            "use port 8081",
+            "--save",
+            file,
+            "--no-route",
+            "--no-cache",
+        ],
+    ));
+    assert!(out.contains(&format!("distiq run --plan {file}")), "{out}");
+    assert_eq!(read(&w, "src/lib.rs"), LIB);
+
+    let out = w.ok(&mut distiq(
+        &w,
+        &["run", "--plan", file, "--no-route", "--no-cache"],
+    ));
+
+    assert_eq!(read(&w, "src/lib.rs"), LIB.replace("8080", "8081"));
+    assert!(out.contains("Committed"), "{out}");
+    // One planner call in all: the run asked no model.
+    assert_eq!(requests(&server).await.len(), 1);
+    let log = git(&w, &["log", "-1", "--format=%B"]);
+    assert!(log.contains("Task: use port 8081"), "{log}");
+}
+
+#[tokio::test]
+async fn a_saved_plan_that_no_longer_fits_is_refused_with_nothing_changed() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "mid",
+        "code_plan",
+        replace_plan("    8080\n", "    8081\n"),
+        None,
+    )
+    .await;
+    let w = World::new();
+    repo(&w, &server, "");
+    let file = w.home.join("port.plan.json");
+    let file = file.to_str().unwrap();
+    w.ok(&mut distiq(
+        &w,
+        &[
+            "plan",
+            "use port 8081",
+            "--save",
+            file,
+            "--no-route",
+            "--no-cache",
+        ],
+    ));
+    // The code moved on since the plan was made.
+    let moved = LIB.replace("8080", "9090");
+    w.write("src/lib.rs", &moved);
+    git(&w, &["commit", "-qam", "moved"]);
+
+    let out = distiq(&w, &["run", "--plan", file, "--no-route", "--no-cache"])
+        .output()
+        .unwrap();
+
+    let text = super::run::text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("does not fit the repository"), "{text}");
+    assert_eq!(read(&w, "src/lib.rs"), moved);
+    assert_eq!(requests(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_plan_file_that_is_not_a_plan_is_a_clear_error() {
+    let w = World::new();
+    let server = MockServer::start().await;
+    repo(&w, &server, "");
+    let file = w.home.join("notes.txt");
+    std::fs::write(&file, "remember to buy milk\n").unwrap();
+
+    let out = distiq(
+        &w,
+        &[
+            "run",
+            "--plan",
+            file.to_str().unwrap(),
+            "--no-route",
+            "--no-cache",
+        ],
+    )
+    .output()
+    .unwrap();
+
+    let text = super::run::text(&out);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("neither a saved plan nor `distiq plan --json` output"),
+        "{text}"
+    );
+    assert_eq!(read(&w, "src/lib.rs"), LIB);
+}

@@ -10,9 +10,10 @@ use anyhow::Context as _;
 use distiq_core::{Event, EventSink, Money};
 use distiq_ledger::{Ledger, LedgerSink};
 use distiq_llm::EnvLookup;
-use distiq_pipeline::{LocalModels, Options, Pipeline};
+use distiq_pipeline::{LocalModels, Options, Pipeline, RunControl};
 
 use crate::app::{self, GlobalArgs};
+use crate::cmd::plan::SavedPlan;
 use crate::render::{self, Renderer};
 
 /// Flags shared by `run`, `plan` and `ask`.
@@ -41,9 +42,16 @@ pub struct CascadeArgs {
 /// Flags of `distiq run`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// What to do, in plain words.
-    #[arg(value_name = "TASK")]
-    pub task: String,
+    /// What to do, in plain words (with `--plan`, the saved task unless
+    /// given).
+    #[arg(value_name = "TASK", required_unless_present = "plan")]
+    pub task: Option<String>,
+
+    /// Carry out a plan saved by `distiq plan --save FILE` (or `distiq plan
+    /// --json` output) instead of planning: no planner call; the plan is
+    /// checked against the repository as it is now.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
 
     /// Leave the changes in the work tree, uncommitted.
     #[arg(long)]
@@ -65,8 +73,20 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
         commit: !args.no_commit,
         ..Options::default()
     };
+    let (task, plan) = match &args.plan {
+        Some(path) => {
+            let saved = SavedPlan::read(path, args.task.as_deref())?;
+            (saved.task, Some(saved.plan))
+        }
+        None => (args.task.clone().unwrap_or_default(), None),
+    };
     let setup = Setup::new(global, &args.cascade, options)?;
-    let outcome = setup.block_on(setup.pipeline.run(&args.task))?;
+    let control = RunControl {
+        cancel: setup.pipeline.cancel_token(),
+        plan,
+        ..RunControl::default()
+    };
+    let outcome = setup.block_on(setup.pipeline.run_with(&task, &control))?;
     let r = &setup.renderer;
     r.done();
     r.outcome("run_outcome", &outcome);

@@ -44,6 +44,16 @@ pub enum Error {
         problems: String,
     },
 
+    /// The plan given to carry out does not fit the repository as it is
+    /// now.
+    #[error(
+        "the given plan does not fit the repository as it is now; nothing was changed. Plan the task again (`distiq plan --save FILE`). Its problems:\n{problems}"
+    )]
+    GivenPlanInvalid {
+        /// The plan's problems, one per line.
+        problems: String,
+    },
+
     /// The executor could not produce edits that apply, on any tier.
     #[error(
         "the edits for the plan could not be applied, even after retrying and escalating to the top tier; nothing was changed:\n{failures}"

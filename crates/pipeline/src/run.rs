@@ -76,6 +76,8 @@ struct Front {
     embedding: Option<Embedding>,
     plan: CodePlan,
     cached: bool,
+    /// Whether the plan was given to the run, not made for it.
+    given: bool,
     saved: Money,
     /// The repository context, when the planner needed it.
     context: Option<Vec<Part>>,
@@ -107,7 +109,7 @@ impl Pipeline {
         self.emit(Event::TaskStarted { task: task.clone() });
         let ctx = control.call_context();
         let calls = self.calls(task.id, &ctx, control.force_tier);
-        let result = self.run_task(&calls, &task, control.review).await;
+        let result = self.run_task(&calls, &task, control).await;
         self.finish(&task, result.is_ok());
         result
     }
@@ -127,7 +129,9 @@ impl Pipeline {
         let calls = self.calls(task.id, &ctx, control.force_tier);
         let result = async {
             self.recover()?;
-            let front = self.front(&calls, &task, &mut Laps::start()).await?;
+            let front = self
+                .front(&calls, &task, control.plan.as_ref(), &mut Laps::start())
+                .await?;
             let exec_tier = self.tier(&calls, front.route.as_ref(), Stage::Execute);
             let estimate =
                 estimate::estimate(&self.config, &self.root, exec_tier, &front.plan, prompt);
@@ -156,12 +160,19 @@ impl Pipeline {
         });
     }
 
-    async fn run_task(&self, calls: &Calls<'_>, task: &Task, review: bool) -> Result<RunOutcome> {
+    async fn run_task(
+        &self,
+        calls: &Calls<'_>,
+        task: &Task,
+        control: &RunControl,
+    ) -> Result<RunOutcome> {
         let mut laps = Laps::start();
         self.recover()?;
         distiq_executor::ensure_excluded(&self.root)?;
         laps.lap("recover");
-        let front = self.front(calls, task, &mut laps).await?;
+        let front = self
+            .front(calls, task, control.plan.as_ref(), &mut laps)
+            .await?;
         let mut outcome = RunOutcome {
             task: task.clone(),
             route: front.route.clone(),
@@ -212,7 +223,7 @@ impl Pipeline {
         outcome.fix_attempts = carried.fix_attempts;
         outcome.replanned = carried.replanned;
         let message = commit_message(&outcome.plan, &task.prompt);
-        if review && !outcome.files.is_empty() {
+        if control.review && !outcome.files.is_empty() {
             // The user decides, file by file; the cache keeps the plan only
             // when every file is accepted.
             outcome.spend = self.spend.task(task.id);
@@ -273,7 +284,7 @@ impl Pipeline {
     /// validation as it is serves the next identical task; one that needed
     /// fixes would need them again, and a cached plan is there already.
     fn cache_entry(&self, task: &Task, front: &Front, carried: &Carried) -> Option<CacheEntry> {
-        if front.cached || carried.fix_attempts > 0 {
+        if front.cached || front.given || carried.fix_attempts > 0 {
             return None;
         }
         let spend = self.spend.task(task.id);
@@ -305,8 +316,15 @@ impl Pipeline {
         );
     }
 
-    /// Routes the task, looks it up in the cache, and plans it on a miss.
-    async fn front(&self, calls: &Calls<'_>, task: &Task, laps: &mut Laps) -> Result<Front> {
+    /// Routes the task, then carries on with the `given` plan, or looks the
+    /// task up in the cache and plans it on a miss.
+    async fn front(
+        &self,
+        calls: &Calls<'_>,
+        task: &Task,
+        given: Option<&CodePlan>,
+        laps: &mut Laps,
+    ) -> Result<Front> {
         let prompt = task.prompt.as_str();
         let embedding = self.embed(prompt);
         laps.lap("embed");
@@ -328,6 +346,33 @@ impl Pipeline {
             self.emit(Event::Warning {
                 message: "this reads like a question; `distiq ask` answers without editing"
                     .to_owned(),
+            });
+        }
+        if let Some(plan) = given {
+            let problems = plan::check(&self.root, plan);
+            if !problems.is_empty() {
+                return Err(Error::GivenPlanInvalid {
+                    problems: problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                });
+            }
+            self.emit(Event::PlanReady {
+                task_id: task.id,
+                plan: plan.clone(),
+                cached: false,
+            });
+            return Ok(Front {
+                route,
+                embedding,
+                plan: plan.clone(),
+                cached: false,
+                given: true,
+                saved: Money::ZERO,
+                context: None,
+                deps: self.dependencies(plan),
             });
         }
         let cached = self.cached_plan(task, route.as_ref(), embedding.as_ref());
@@ -358,6 +403,7 @@ impl Pipeline {
             embedding,
             plan: planned.plan,
             cached: false,
+            given: false,
             saved: Money::ZERO,
             context: Some(context),
             deps,
@@ -463,6 +509,7 @@ impl Pipeline {
                     embedding: Some(embedding.clone()),
                     plan: plan.clone(),
                     cached: true,
+                    given: false,
                     saved: lookup.saved,
                     context: None,
                     deps: dependencies.clone(),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use distiq_cache::NewEntry;
-use distiq_core::{Event, FileDelta, Task, Tier};
+use distiq_core::{CodePlan, Event, FileDelta, Task, Tier};
 use distiq_embed::Embedding;
 use distiq_executor::RepoPath;
 use distiq_llm::CallContext;
@@ -28,6 +28,10 @@ pub struct RunControl {
     /// [`RunOutcome::pending`](crate::RunOutcome::pending), for
     /// [`Pipeline::finish_review`].
     pub review: bool,
+    /// A plan to carry out instead of asking the planner (`distiq run
+    /// --plan FILE`, from `distiq plan --save FILE`): checked against the
+    /// repository as it is now like any plan, and not stored in the cache.
+    pub plan: Option<CodePlan>,
 }
 
 impl RunControl {
