@@ -16,7 +16,8 @@ use crate::{Exemplar, Exemplars};
 pub(crate) const FOLDS: usize = 5;
 
 /// L2 penalty of the kind classifier, chosen by cross-validation over the
-/// exemplars (`cargo run --release --example router_eval`).
+/// exemplars (`cargo run --release -p distiq-router --example router_eval`;
+/// flat between 0.005 and 0.3).
 const KIND_L2: f32 = 0.02;
 /// L2 penalty of the complexity classifier.
 const COMPLEXITY_L2: f32 = 0.05;
@@ -31,8 +32,11 @@ const FEATURE_WEIGHT: f32 = 3.0;
 
 /// Routing a task below its real complexity costs this many times more
 /// than routing it above: a cheap plan that fails costs a retry and an
-/// escalation, a too-strong plan only its price difference.
-pub const UNDER_COST: f32 = 6.0;
+/// escalation, a too-strong plan only its price difference. 10 rather than
+/// 6 since the exemplars grew: at 6 the dev set's rate below the label
+/// rose to 5.4%, over the 5% goal; at 10 it is 3.8% (as before) for 2.2
+/// more points routed above.
+pub const UNDER_COST: f32 = 10.0;
 
 const KINDS: usize = TaskKind::ALL.len();
 const LEVELS: usize = Complexity::ALL.len();
@@ -352,9 +356,9 @@ mod tests {
     fn under_routing_costs_more_than_over_routing() {
         // Even odds between standard and complex: pick complex.
         assert_eq!(choose_complexity(&[0.0, 0.5, 0.5]), Complexity::Complex);
-        // Complex needs only a seventh of the mass to win over standard.
-        assert_eq!(choose_complexity(&[0.0, 0.8, 0.2]), Complexity::Complex);
-        assert_eq!(choose_complexity(&[0.0, 0.9, 0.1]), Complexity::Standard);
+        // Complex needs only an eleventh of the mass to win over standard.
+        assert_eq!(choose_complexity(&[0.0, 0.85, 0.15]), Complexity::Complex);
+        assert_eq!(choose_complexity(&[0.0, 0.95, 0.05]), Complexity::Standard);
         assert_eq!(choose_complexity(&[0.95, 0.05, 0.0]), Complexity::Trivial);
         assert_eq!(choose_complexity(&[0.7, 0.3, 0.0]), Complexity::Standard);
     }
