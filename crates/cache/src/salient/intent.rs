@@ -36,9 +36,15 @@ pub enum Intent {
     Validation,
     /// Thread safety and parallelism.
     Concurrency,
+    /// Errors met gracefully: retries, timeouts, fallbacks, error handling.
+    Resilience,
     /// New behaviour ("add", "implement", "support") when nothing more
     /// specific is asked.
     Feature,
+    /// Some change to the code ("replace", "change", "convert", "use") when
+    /// nothing more specific is asked: it agrees with every intent that
+    /// changes code, and differs from a question, docs or tests.
+    Change,
 }
 
 impl fmt::Display for Intent {
@@ -54,7 +60,9 @@ impl fmt::Display for Intent {
             Self::Refactor => "a refactor",
             Self::Validation => "validation",
             Self::Concurrency => "concurrency",
+            Self::Resilience => "error handling",
             Self::Feature => "a feature",
+            Self::Change => "a change to the code",
         })
     }
 }
@@ -83,6 +91,8 @@ const CUES: &[(Intent, &[&str])] = &[
         "speed", "faster", "fast", "slow", "slower", "slowly", "slowness", "sluggish", "performance",
         "perf", "optimize", "optimise", "optimized", "optimised", "optimization", "optimisation",
         "latency", "efficient", "efficiently", "benchmark", "benchmarks", "throughput", "bottleneck",
+        "cache", "caches", "cached", "caching", "memoize", "memoise", "memoized", "memoised",
+        "memoization", "memoisation",
     ]),
     (Intent::Configuration, &[
         "configurable", "configure", "configures", "configured", "customizable", "customisable",
@@ -100,7 +110,12 @@ const CUES: &[(Intent, &[&str])] = &[
     ]),
     (Intent::Concurrency, &[
         "threadsafe", "concurrent", "concurrently", "concurrency", "parallel", "parallelize",
-        "parallelise", "deadlock", "deadlocks",
+        "parallelise", "parallelism", "deadlock", "deadlocks", "thread", "threads", "threaded",
+        "multithreaded", "async", "asynchronous", "asynchronously", "await",
+    ]),
+    (Intent::Resilience, &[
+        "retry", "retries", "retried", "retrying", "timeout", "timeouts", "backoff", "graceful",
+        "gracefully", "fallback", "resilient", "resilience",
     ]),
 ];
 
@@ -121,6 +136,11 @@ const BIGRAMS: &[(Intent, &str, &str)] = &[
     (Intent::Refactor, "clean", "up"),
     (Intent::Concurrency, "thread", "safe"),
     (Intent::Performance, "too", "long"),
+    (Intent::Resilience, "error", "handling"),
+    (Intent::Resilience, "handle", "errors"),
+    (Intent::Resilience, "handle", "error"),
+    (Intent::Resilience, "handle", "exceptions"),
+    (Intent::Resilience, "network", "errors"),
 ];
 
 /// Verbs of new behaviour: [`Intent::Feature`] when nothing more specific
@@ -134,6 +154,13 @@ const FEATURE: &[&str] = &[
     "support",
     "introduce",
     "create",
+];
+
+/// Verbs of some change to the code: [`Intent::Change`] when nothing more
+/// specific is asked.
+const CHANGE: &[&str] = &[
+    "replace", "replaces", "change", "changes", "convert", "update", "use", "switch", "swap",
+    "turn",
 ];
 
 /// Words that open a question when the request ends with `?`.
@@ -191,17 +218,51 @@ pub(super) fn intents(words: &[String], text: &str) -> BTreeSet<Intent> {
     // "make X accept Y", "add Z": new behaviour, when nothing more
     // specific was asked.
     let instructs = first == "make" || words.iter().any(|w| FEATURE.contains(&w.as_str()));
-    if out.is_empty() && instructs {
+    let named = |out: &BTreeSet<Intent>| out.iter().any(|i| !TOPICS.contains(i));
+    if !named(&out) && instructs {
         out.insert(Intent::Feature);
+    }
+    if !named(&out) && words.iter().any(|w| CHANGE.contains(&w.as_str())) {
+        out.insert(Intent::Change);
     }
     out
 }
 
-/// Whether two sets of intents ask for different work: both say what they
-/// want and have nothing in common. One side silent is no conflict (a
-/// paraphrase may not name the kind of work).
-pub(super) fn conflict(a: &BTreeSet<Intent>, b: &BTreeSet<Intent>) -> bool {
-    !a.is_empty() && !b.is_empty() && a.is_disjoint(b)
+/// Intents cued by what a request is about more than by what it asks
+/// ("add a test for the retry policy" is about retries, and asks for a
+/// test): compared only when a side asks for nothing else.
+const TOPICS: &[Intent] = &[Intent::Resilience];
+
+/// The intents that are not changes to the code.
+const NOT_CODE: &[Intent] = &[Intent::Question, Intent::Docs, Intent::Tests];
+
+/// Whether two sets of intents ask for different work, and if so the two
+/// sets that disagree: both say what they want and have nothing in
+/// common. Topics count only when a side asks for nothing else. One side
+/// silent is no conflict (a paraphrase may not name the kind of work), nor
+/// is an unnamed change against a named change to the code.
+pub(super) fn conflict(
+    a: &BTreeSet<Intent>,
+    b: &BTreeSet<Intent>,
+) -> Option<(BTreeSet<Intent>, BTreeSet<Intent>)> {
+    let asked = |s: &BTreeSet<Intent>| -> BTreeSet<Intent> {
+        s.iter().copied().filter(|i| !TOPICS.contains(i)).collect()
+    };
+    let (asked_a, asked_b) = (asked(a), asked(b));
+    let (a, b) = if asked_a.is_empty() || asked_b.is_empty() {
+        (a.clone(), b.clone())
+    } else {
+        (asked_a, asked_b)
+    };
+    if a.is_empty() || b.is_empty() || !a.is_disjoint(&b) {
+        return None;
+    }
+    let changes_code = |s: &BTreeSet<Intent>| s.iter().any(|i| !NOT_CODE.contains(i));
+    let vague = |s: &BTreeSet<Intent>| s.contains(&Intent::Change);
+    if (vague(&a) && changes_code(&b)) || (vague(&b) && changes_code(&a)) {
+        return None;
+    }
+    Some((a, b))
 }
 
 /// "tests", "a question and a fix".

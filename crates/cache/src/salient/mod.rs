@@ -19,7 +19,7 @@
 //! | negation | not, never, don't, no longer | both negated or neither |
 //! | scope | "in this file" vs "everywhere", "all files", "across the crate" | the same set of scopes (local, global) on both sides |
 //! | roles | `from X to Y`, `Y instead of X`, `replace X with Y` | a token that is the source on one side may not be the target on the other |
-//! | intent | tests, docs, a fix, a question, performance, configuration, logging, a refactor, validation, concurrency, a feature ([`Intent`]) | when both sides say what kind of work they want, they must share one ("add a test for the retry policy" ≠ "make the retry policy configurable"); one side silent is fine |
+//! | intent | tests, docs, a fix, a question, performance (incl. caching), configuration, logging, a refactor, validation, concurrency, error handling, a feature, a change to the code ([`Intent`]) | when both sides say what kind of work they want, they must share one ("add a test for the retry policy" ≠ "make the retry policy configurable"); topics (error handling) count only when a side asks for nothing else; an unnamed change ("replace", "convert") agrees with any named change to the code; one side silent is fine |
 //! | one term swapped | "make the header sticky" vs "make the footer sticky" | when the content words of both are the same but for one run of at most three words on each side, and the runs are not synonyms, the user changed that term on purpose: they differ |
 //!
 //! Similarity decides whether two requests are about the same thing; this
@@ -242,12 +242,8 @@ impl Salient {
                 return differ("direction", say(*role), say(other.roles[token]));
             }
         }
-        if intent::conflict(&self.intents, &other.intents) {
-            return differ(
-                "intent",
-                intent::show(&self.intents),
-                intent::show(&other.intents),
-            );
+        if let Some((a, b)) = intent::conflict(&self.intents, &other.intents) {
+            return differ("intent", intent::show(&a), intent::show(&b));
         }
         if let Some((a, b)) = one_swap(&self.content, &other.content) {
             return differ("one term swapped", a.join(" "), b.join(" "));

@@ -109,6 +109,24 @@ fn different_kinds_of_work_on_the_same_thing_disagree_on_intent() {
             "a fix",
             "a feature",
         ),
+        (
+            "add a comment explaining the magic number in hash.rs",
+            "replace the magic number in hash.rs with a constant",
+            "a question and docs",
+            "a change to the code",
+        ),
+        (
+            "handle timeouts in fetch_prices",
+            "cache the results of fetch_prices for an hour",
+            "error handling",
+            "performance",
+        ),
+        (
+            "convert the callbacks in db.js to async/await",
+            "add error handling to the callbacks in db.js",
+            "concurrency",
+            "a feature",
+        ),
     ] {
         let d = differ(a, b).unwrap();
         assert_eq!(
@@ -141,6 +159,23 @@ fn intents_come_from_cue_words_and_the_form_of_the_request() {
     assert_eq!(
         intents("make the Session struct thread-safe"),
         [Intent::Concurrency]
+    );
+    // A topic ("the retry policy") is not what is asked.
+    assert_eq!(
+        intents("add a test for the retry policy"),
+        [Intent::Tests, Intent::Resilience]
+    );
+    assert_eq!(
+        intents("clean up the error handling in worker.py"),
+        [Intent::Refactor, Intent::Resilience]
+    );
+    // An unnamed change agrees with a named one, not with docs.
+    assert_eq!(
+        differ(
+            "rename the Item struct to Product everywhere",
+            "change the name of struct Item to Product everywhere"
+        ),
+        None
     );
     // One side silent is no conflict: paraphrases need not name the work.
     assert_eq!(

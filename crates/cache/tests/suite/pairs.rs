@@ -37,7 +37,11 @@ fn the_persistent_cache_decides_every_pair_as_cache_eval_does() {
     let repo = repo();
     let cache = open(repo.path());
     let mut differ = Vec::new();
-    for file in ["pairs.jsonl", "different_tasks.jsonl"] {
+    for file in [
+        "pairs.jsonl",
+        "different_tasks.jsonl",
+        "holdout_pairs.jsonl",
+    ] {
         let (pairs, both) = embedded(file);
         let report = evaluate(&prepare(pairs.clone(), both.clone()), THRESHOLD);
         for ((pair, (ea, eb)), judged) in pairs.iter().zip(&both).zip(&report.pairs) {
@@ -89,15 +93,35 @@ fn paraphrases_hit_and_near_misses_do_not() {
 /// Different tasks on the same file or function ("add a test for the
 /// retry policy" / "make the retry policy configurable"): told apart by
 /// their intent. The last 25 pairs were written before the intent rule
-/// was measured on them (2 of 25 still hit); guards that it does not get
-/// worse.
+/// was measured on them (2 of 25 hit then; none since error handling,
+/// caching and unnamed changes became intents).
 #[test]
-fn different_tasks_on_the_same_thing_mostly_miss() {
+fn different_tasks_on_the_same_thing_miss() {
     let report = judged("different_tasks.jsonl");
     assert!(report.negatives >= 40, "{report:?}");
     assert!(
-        report.false_hits.len() <= 2,
+        report.false_hits.is_empty(),
         "false hits: {:#?}",
         report.false_hits
     );
+}
+
+/// 50 pairs (20 paraphrases, 30 different tasks on the same thing)
+/// written in one go before the intent rule's last change was measured on
+/// them: recall 75 % and 3 false hits before it, 75 % and none after. A
+/// guard that the false hits stay away; recall here is lower than on the
+/// development pairs and is not tuned on these.
+#[test]
+fn held_out_pairs_of_different_tasks_do_not_hit() {
+    let report = judged("holdout_pairs.jsonl");
+    assert!(
+        report.positives == 20 && report.negatives == 30,
+        "{report:?}"
+    );
+    assert!(
+        report.false_hits.is_empty(),
+        "false hits: {:#?}",
+        report.false_hits
+    );
+    assert!(report.recall >= 0.7, "recall {:.3}", report.recall);
 }
