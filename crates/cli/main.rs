@@ -30,6 +30,9 @@ enum Command {
     Plan(cmd::plan::PlanArgs),
     /// Answer a question about the repository without editing it.
     Ask(cmd::ask::AskArgs),
+    /// A terminal session: tasks, live stages, streamed output, a diff
+    /// review per file before each commit, and the session's cost.
+    Tui(cmd::tui::TuiArgs),
     /// The repository's semantic cache: stats, list, clear; eval and tune
     /// the lookup rule on labelled pairs.
     #[command(subcommand)]
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd::run::run(&cli.global, a),
         Command::Plan(a) => cmd::plan::run(&cli.global, a),
         Command::Ask(a) => cmd::ask::run(&cli.global, a),
+        Command::Tui(a) => cmd::tui::run(&cli.global, a),
         Command::Cache(c) => cmd::cache::run(&cli.global, c),
         Command::Config(c) => cmd::config::run(&cli.global, c),
         Command::Map(a) => cmd::map::run(&cli.global, a),

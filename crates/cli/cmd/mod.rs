@@ -11,4 +11,5 @@ pub mod review;
 pub mod route;
 pub mod run;
 pub mod stats;
+pub mod tui;
 pub mod undo;

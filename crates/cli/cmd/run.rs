@@ -135,12 +135,18 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `run`, `plan` and `ask` need to run the pipeline.
+/// What `run`, `plan`, `ask` and `tui` need to run the pipeline.
 pub struct Setup {
-    /// The pipeline, with the renderer and the ledger as its sinks.
+    /// The pipeline, with the renderer (or the front end given to
+    /// [`Setup::with_front`]) and the ledger as its sinks.
     pub pipeline: Pipeline,
-    /// Where events go.
+    /// Where events go; with a front end, only the loading spinner and
+    /// the setup's warnings.
     pub renderer: Arc<Renderer>,
+    /// The ledger's path.
+    pub ledger: PathBuf,
+    /// The warnings of the setup (also shown by the renderer).
+    pub notes: Vec<String>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -148,6 +154,31 @@ impl Setup {
     /// Loads the config, opens the ledger, loads the local models (unless
     /// both routing and the cache are off) and builds the pipeline.
     pub fn new(global: &GlobalArgs, args: &CascadeArgs, options: Options) -> anyhow::Result<Self> {
+        Self::build(global, args, options, None)
+    }
+
+    /// [`Setup::new`] for another front end (the TUI): the pipeline's
+    /// events go to `front` instead of the renderer.
+    pub fn with_front(
+        global: &GlobalArgs,
+        args: &CascadeArgs,
+        options: Options,
+        front: Arc<dyn EventSink>,
+    ) -> anyhow::Result<Self> {
+        Self::build(global, args, options, Some(front))
+    }
+
+    /// The pipeline alone, for a front end that runs it itself.
+    pub fn into_pipeline(self) -> Pipeline {
+        self.pipeline
+    }
+
+    fn build(
+        global: &GlobalArgs,
+        args: &CascadeArgs,
+        options: Options,
+        front: Option<Arc<dyn EventSink>>,
+    ) -> anyhow::Result<Self> {
         let config = Arc::new(app::load_config(global)?);
         let root = app::repo_root(global)?;
         anyhow::ensure!(
@@ -161,6 +192,11 @@ impl Setup {
         let env = app::process_env();
         let lookup: EnvLookup = Arc::new(move |k: &str| env.get(k).cloned());
 
+        let mut notes = Vec::new();
+        let mut note = |message: String| {
+            renderer.note(&message);
+            notes.push(message);
+        };
         let route = !args.no_route;
         let cache = !args.no_cache && config.cache.enabled;
         let local = if route || cache {
@@ -173,13 +209,13 @@ impl Setup {
             match LocalModels::load(&config, |k| env.get(k).cloned(), route) {
                 Ok(models) => {
                     for w in &models.warnings {
-                        renderer.note(&format!("warning: router: {w}"));
+                        note(format!("warning: router: {w}"));
                     }
                     Some(Arc::new(models))
                 }
                 Err(e) => {
                     // Degrade: the cascade still works on configured tiers.
-                    renderer.note(&format!(
+                    note(format!(
                         "warning: routing and the semantic cache are off: {e}; every stage runs on its configured tier (--no-route --no-cache silences this)"
                     ));
                     None
@@ -189,7 +225,8 @@ impl Setup {
             None
         };
 
-        let sinks: Vec<Arc<dyn EventSink>> = vec![renderer.clone(), ledger_sink];
+        let front = front.unwrap_or_else(|| renderer.clone());
+        let sinks: Vec<Arc<dyn EventSink>> = vec![front, ledger_sink];
         let sink: Arc<dyn EventSink> = Arc::new(Fanout(sinks));
         let options = Options {
             route,
@@ -198,6 +235,7 @@ impl Setup {
             spent_today,
             ..options
         };
+        let ledger = config.ledger.path.clone();
         let pipeline = Pipeline::new(&root, config, lookup, sink, local, options)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -206,6 +244,8 @@ impl Setup {
         Ok(Self {
             pipeline,
             renderer,
+            ledger,
+            notes,
             runtime,
         })
     }

@@ -239,6 +239,7 @@ impl Runner {
             cancel: CancellationToken::new(),
             force_tier,
             review,
+            ..RunControl::default()
         };
         self.cancel = Some(control.cancel.clone());
         (self.pipeline.clone(), self.tx.clone(), control)

@@ -1,0 +1,67 @@
+//! `distiq tui`: the terminal session. The same setup and pipeline as
+//! `distiq run`, with the session as the front end: each change is
+//! reviewed file by file before it is committed.
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use distiq_pipeline::Options;
+
+use crate::app::GlobalArgs;
+use crate::cmd::run::{CascadeArgs, Setup};
+
+/// Flags of `distiq tui`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TuiArgs {
+    /// Leave accepted changes in the work tree, uncommitted.
+    #[arg(long)]
+    pub no_commit: bool,
+
+    /// Let tasks edit files that have uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+
+    /// Do not route with the local model: every stage runs on its
+    /// configured tier.
+    #[arg(long)]
+    pub no_route: bool,
+
+    /// Do not look tasks up in the semantic cache, nor store them.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Tokens of repository context sent to the planner.
+    #[arg(long, value_name = "N")]
+    pub context_tokens: Option<usize>,
+}
+
+/// Runs `distiq tui`.
+pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
+    // Before the slow part (loading the local models).
+    if !std::io::stdout().is_terminal() {
+        return Err(distiq_tui::Error::NotATerminal.into());
+    }
+    let cascade = CascadeArgs {
+        json: false,
+        no_route: args.no_route,
+        no_cache: args.no_cache,
+        context_tokens: args.context_tokens,
+    };
+    let options = Options {
+        allow_dirty: args.allow_dirty,
+        commit: !args.no_commit,
+        ..Options::default()
+    };
+    let (sink, events) = distiq_tui::channel();
+    let setup = Setup::with_front(global, &cascade, options, Arc::new(sink))?;
+    setup.renderer.done();
+    let session = distiq_tui::Session {
+        ledger: Some(setup.ledger.clone()),
+        notes: setup.notes.clone(),
+        pipeline: setup.into_pipeline(),
+        events,
+    };
+    distiq_tui::run(session)?;
+    Ok(ExitCode::SUCCESS)
+}
