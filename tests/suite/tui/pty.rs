@@ -244,8 +244,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Pty {
     /// Types `keys` (raw bytes, see [`keys`]).
     pub fn send(&self, keys: &str) {
+        self.send_bytes(keys.as_bytes());
+    }
+
+    /// Sends raw bytes, which need not be UTF-8.
+    pub fn send_bytes(&self, bytes: &[u8]) {
         let mut w = lock(&self.writer);
-        w.write_all(keys.as_bytes())
+        w.write_all(bytes)
             .and_then(|()| w.flush())
             .unwrap_or_else(|e| panic!("write to {}: {e}", self.what));
     }
