@@ -48,9 +48,54 @@ pub fn init_tracing(args: &GlobalArgs) {
     // A second initialisation (tests calling in twice) is harmless.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| LogWriter)
         .with_ansi(color)
         .try_init();
+}
+
+/// Log lines held while a full-screen session owns the terminal (`None`:
+/// they go straight to stderr).
+static HELD_LOGS: std::sync::Mutex<Option<Vec<u8>>> = std::sync::Mutex::new(None);
+
+/// The most log output held; past it, lines are dropped.
+const MAX_HELD_LOGS: usize = 1 << 20;
+
+/// Writes log lines to stderr, or holds them (see [`hold_logs`]).
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut held) = HELD_LOGS.lock()
+            && let Some(held) = held.as_mut()
+        {
+            if held.len() + buf.len() <= MAX_HELD_LOGS {
+                held.extend_from_slice(buf);
+            }
+            return Ok(buf.len());
+        }
+        std::io::stderr().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// Holds log lines from now on instead of writing them over a full-screen
+/// session; [`release_logs`] gives them back.
+pub fn hold_logs() {
+    if let Ok(mut held) = HELD_LOGS.lock() {
+        held.get_or_insert_with(Vec::new);
+    }
+}
+
+/// Stops holding log lines and returns those held.
+pub fn release_logs() -> Vec<u8> {
+    HELD_LOGS
+        .lock()
+        .ok()
+        .and_then(|mut held| held.take())
+        .unwrap_or_default()
 }
 
 /// The exit code for an error that reached `main`: 2 for a configuration

@@ -2,13 +2,13 @@
 //! `distiq run`, with the session as the front end: each change is
 //! reviewed file by file before it is committed.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use distiq_pipeline::Options;
 
-use crate::app::GlobalArgs;
+use crate::app::{self, GlobalArgs};
 use crate::cmd::run::{CascadeArgs, Setup};
 
 /// Flags of `distiq tui`.
@@ -62,6 +62,13 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
         pipeline: setup.into_pipeline(),
         events,
     };
-    distiq_tui::run(session)?;
+    // Log lines would be drawn over the screen: they are printed after it.
+    app::hold_logs();
+    let result = distiq_tui::run(session);
+    let logs = app::release_logs();
+    if !logs.is_empty() {
+        let _ = std::io::stderr().lock().write_all(&logs);
+    }
+    result?;
     Ok(ExitCode::SUCCESS)
 }

@@ -36,7 +36,9 @@ const QUIT_WAIT: Duration = Duration::from_secs(10);
 /// What reaches the loop from the pipeline's side.
 #[derive(Debug)]
 enum Msg {
-    Event(Event),
+    /// An event, and when it was emitted (stage times count from then, not
+    /// from when the loop got to it).
+    Event(Instant, Event),
     Ran(Box<distiq_pipeline::Result<RunOutcome>>),
     Planned(distiq_pipeline::Result<PlanOutcome>),
     Asked(distiq_pipeline::Result<AskOutcome>),
@@ -51,7 +53,7 @@ pub struct ChannelSink(Sender<Msg>);
 impl EventSink for ChannelSink {
     fn emit(&self, event: &Event) {
         // A closed session drops the event; the ledger still has it.
-        let _ = self.0.send(Msg::Event(event.clone()));
+        let _ = self.0.send(Msg::Event(Instant::now(), event.clone()));
     }
 }
 
@@ -143,7 +145,8 @@ impl Runner {
             for _ in 0..BATCH {
                 match rx.try_recv() {
                     Ok(msg) => {
-                        self.take(app, msg);
+                        app.tick(start.elapsed());
+                        self.take(app, msg, start);
                         dirty = true;
                     }
                     Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
@@ -246,9 +249,10 @@ impl Runner {
     }
 
     /// Takes in one message from the pipeline's side.
-    fn take(&mut self, app: &mut App, msg: Msg) {
+    fn take(&mut self, app: &mut App, msg: Msg, start: Instant) {
         let done = match msg {
-            Msg::Event(event) => {
+            Msg::Event(at, event) => {
+                app.tick(at.saturating_duration_since(start));
                 app.on_event(&event);
                 return;
             }
