@@ -417,6 +417,18 @@ async fn a_batch_review_goes_through_the_fake_batch_endpoints_at_half_price() {
         ledger_calls(&world),
         [("review".into(), "fake:small".into(), 700)]
     );
+    // The ledger says how it was billed, and `distiq stats` tells.
+    let ledger = Ledger::open(world.data_home.join("distiq/ledger.sqlite")).unwrap();
+    let calls = ledger.calls(&StatsQuery::default()).unwrap();
+    assert!(calls[0].call.batch);
+    let stats = world.ok(&mut world.cmd(&["stats"]));
+    assert!(
+        stats.contains("1 of the 1 calls went through a batch API, at its discount"),
+        "{stats}"
+    );
+    let json: Value =
+        serde_json::from_str(&world.ok(&mut world.cmd(&["stats", "--json"]))).unwrap();
+    assert_eq!(json["total"]["batch_calls"], 1, "{json}");
 }
 
 #[tokio::test]

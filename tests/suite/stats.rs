@@ -33,6 +33,7 @@ fn call(at: &str, stage: Stage, model: &str, usage: Usage, cost: i64, baseline: 
         baseline_cost: Money::from_micros(baseline),
         latency_ms: 800,
         streamed: true,
+        batch: false,
         attempt: 1,
         outcome: CallOutcome::Ok,
     }

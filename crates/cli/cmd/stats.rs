@@ -119,7 +119,15 @@ fn write_tables(out: &mut impl Write, report: &StatsReport) -> io::Result<()> {
         t.baseline_cost,
         t.savings(),
         percent(t, 0),
-    )
+    )?;
+    if t.batch_calls > 0 {
+        writeln!(
+            out,
+            "{} of the {} calls went through a batch API, at its discount",
+            t.batch_calls, t.calls
+        )?;
+    }
+    Ok(())
 }
 
 /// The local decisions: cache lookups and what they saved, routes per kind
@@ -290,6 +298,7 @@ struct JsonTotals {
     saved: String,
     /// Rounded to two places; `null` without a baseline.
     saved_percent: Option<f64>,
+    batch_calls: u64,
 }
 
 impl From<&Totals> for JsonTotals {
@@ -309,6 +318,7 @@ impl From<&Totals> for JsonTotals {
             saved_micros: t.savings().micros(),
             saved: decimal(t.savings()),
             saved_percent: t.savings_percent().map(|p| (p * 100.0).round() / 100.0),
+            batch_calls: t.batch_calls,
         }
     }
 }

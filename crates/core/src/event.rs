@@ -47,6 +47,10 @@ pub struct CallRecord {
     pub latency_ms: i64,
     /// Whether the answer was streamed.
     pub streamed: bool,
+    /// Whether the call went through the provider's batch API, billed at
+    /// its batch discount (`cost` already has it; `baseline_cost` does not).
+    #[serde(default)]
+    pub batch: bool,
     /// 1 for the first try; higher for retries and escalations.
     pub attempt: u32,
     /// How the call ended.

@@ -25,6 +25,7 @@
 //!         baseline_cost: Money::from_micros(45_000),
 //!         latency_ms: 900,
 //!         streamed: true,
+//!         batch: false,
 //!         attempt: 1,
 //!         outcome: CallOutcome::Ok,
 //!     },

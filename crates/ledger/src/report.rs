@@ -91,6 +91,8 @@ pub struct Totals {
     /// What they would have cost on the top-tier model with no prompt-cache
     /// discount.
     pub baseline_cost: Money,
+    /// How many of the calls went through a provider's batch API.
+    pub batch_calls: u64,
 }
 
 impl Totals {
@@ -100,6 +102,7 @@ impl Totals {
         self.usage += call.usage;
         self.cost += call.cost;
         self.baseline_cost += call.baseline_cost;
+        self.batch_calls += u64::from(call.batch);
     }
 
     /// `baseline_cost - cost`: what routing and caching saved. Negative if

@@ -80,8 +80,12 @@ CREATE TABLE route_decisions (
 CREATE INDEX route_decisions_by_time ON route_decisions (at_us);
 ";
 
+/// Version 3: whether a call went through a provider's batch API (billed
+/// at its discount). Rows written before are ordinary calls.
+const V3: &str = "ALTER TABLE calls ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;";
+
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -198,6 +202,31 @@ mod tests {
     fn version(conn: &Connection) -> i64 {
         conn.pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap()
+    }
+
+    #[test]
+    fn a_version_2_ledger_reads_its_calls_as_not_batched() {
+        let (_dir, path, mut conn) = fresh();
+        migrate(&mut conn, &path, &MIGRATIONS[..2]).unwrap();
+        conn.execute(
+            "INSERT INTO calls (at, at_us, stage, tier, provider, model, input_tokens, output_tokens,
+                 cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_micros,
+                 baseline_micros, latency_ms, streamed, attempt, outcome)
+             VALUES ('2026-11-24T09:00:00Z', 0, 'plan', 'top', 'anthropic', 'opus',
+                 1, 2, 3, 4, 0, 5, 6, 7, 1, 1, 'ok')",
+            [],
+        )
+        .unwrap();
+
+        migrate(&mut conn, &path, MIGRATIONS).unwrap();
+
+        assert_eq!(version(&conn), 3);
+        let (cost, batch): (i64, bool) = conn
+            .query_row("SELECT cost_micros, batch FROM calls", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((cost, batch), (5, false));
     }
 
     #[test]

@@ -20,13 +20,16 @@ const INSERT: &str = "
 INSERT INTO calls (
     at, at_us, task_id, stage, tier, provider, model,
     input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-    cost_micros, baseline_micros, latency_ms, streamed, attempt, outcome, error_message, repo
-) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+    cost_micros, baseline_micros, latency_ms, streamed, attempt, outcome, error_message, repo,
+    batch
+) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+    ?21)";
 
 const COLUMNS: &str = "
     id, at, task_id, stage, tier, provider, model,
     input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-    cost_micros, baseline_micros, latency_ms, streamed, attempt, outcome, error_message, repo";
+    cost_micros, baseline_micros, latency_ms, streamed, attempt, outcome, error_message, repo,
+    batch";
 
 /// The ledger in one SQLite file, for one developer's machine.
 ///
@@ -163,6 +166,7 @@ impl LedgerStore for SqliteStore {
             OutcomeKind::of(&call.outcome).as_str(),
             error_message,
             repo.map(|p| p.to_string_lossy()),
+            call.batch,
         ])
         .map_err(|e| self.err(e))?;
         Ok(())
@@ -339,6 +343,7 @@ struct RawRow {
     outcome: String,
     error_message: Option<String>,
     repo: Option<String>,
+    batch: bool,
 }
 
 impl RawRow {
@@ -366,6 +371,7 @@ impl RawRow {
             outcome: r.get(17)?,
             error_message: r.get(18)?,
             repo: r.get(19)?,
+            batch: r.get(20)?,
         })
     }
 
@@ -409,6 +415,7 @@ impl RawRow {
                 baseline_cost: Money::from_micros(self.baseline),
                 latency_ms: self.latency_ms,
                 streamed: self.streamed,
+                batch: self.batch,
                 attempt,
                 outcome,
             },

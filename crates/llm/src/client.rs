@@ -178,6 +178,7 @@ impl ModelClient {
             baseline_cost: self.baseline.undiscounted_cost(&usage),
             latency_ms,
             streamed: req.stream,
+            batch: false,
             attempt,
             outcome,
         }));

@@ -196,6 +196,7 @@ mod tests {
             baseline_cost: Money::from_micros(cost * 10),
             latency_ms: 1,
             streamed: false,
+            batch: false,
             attempt: 1,
             outcome: CallOutcome::Ok,
         })

@@ -66,6 +66,7 @@ pub fn priced(at: &str, stage: Stage, model: &str, price: Price, usage: Usage) -
         baseline_cost: top_price().undiscounted_cost(&usage),
         latency_ms: 1_200,
         streamed: true,
+        batch: false,
         attempt: 1,
         outcome: CallOutcome::Ok,
     }

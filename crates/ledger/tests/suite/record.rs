@@ -30,6 +30,7 @@ fn a_call_reads_back_field_for_field_with_its_repo() {
         baseline_cost: Money::from_micros(987_654),
         latency_ms: 31_415,
         streamed: false,
+        batch: false,
         attempt: 3,
         outcome: CallOutcome::Error {
             message: "HTTP 529: overloaded".into(),
@@ -40,6 +41,7 @@ fn a_call_reads_back_field_for_field_with_its_repo() {
         task_id: None,
         outcome: CallOutcome::Truncated,
         streamed: true,
+        batch: true,
         ..failed.clone()
     };
     let repo = Path::new("/home/ada/src/distiq");

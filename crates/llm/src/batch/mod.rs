@@ -315,6 +315,7 @@ impl BatchClient {
             baseline_cost: self.baseline.undiscounted_cost(&usage),
             latency_ms,
             streamed: false,
+            batch: true,
             attempt: 1,
             outcome,
         }));

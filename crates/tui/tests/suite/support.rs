@@ -112,6 +112,7 @@ pub fn call(stage: Stage, tier: Tier, name: &str, tokens: i64, cost: i64, baseli
         baseline_cost: Money::from_micros(baseline),
         latency_ms: 1200,
         streamed: true,
+        batch: false,
         attempt: 1,
         outcome: CallOutcome::Ok,
     })
