@@ -35,17 +35,15 @@ pub enum ModelChoice {
 
 /// The commands with what they do, for `/help`.
 pub const HELP: &[(&str, &str)] = &[
-    ("/plan <task>", "plan only, with what it would cost"),
+    ("/plan <task>", "plan only, with its cost"),
     ("/ask <question>", "answer a question, no edits"),
     ("/undo", "revert distiq's last commit"),
     ("/stats", "costs, savings and cache hits"),
     (
         "/model [top|mid|cheap|auto]",
-        "show the route; force the next task's tier",
+        "route; force next task's tier",
     ),
-    ("/clear", "clear the transcript"),
-    ("/help", "this help"),
-    ("/quit", "leave (also Ctrl-D on an empty input)"),
+    ("/clear · /help · /quit", "clear · keys (?) · leave"),
 ];
 
 /// Reads `text` as a command: `None` when it is not one (a task), else the

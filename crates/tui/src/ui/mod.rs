@@ -120,6 +120,9 @@ fn footer_line(app: &App) -> Line<'static> {
     if app.quit_armed {
         return Line::from("Press Ctrl-C again to quit");
     }
+    if app.scroll > 0 {
+        return Line::from("Scrolled up · PgDn or Esc to return to the end");
+    }
     Line::from("Enter send · Alt-Enter newline · ↑↓ history · ? keys")
 }
 

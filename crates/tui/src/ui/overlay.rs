@@ -10,21 +10,18 @@ use super::{centered, dim, tokens};
 use crate::app::{App, LedgerView, StageCost};
 use crate::commands::HELP;
 
-/// The keys, for the help overlay.
+/// The keys, for the help overlay: short enough that keys and commands
+/// fit the smallest screen (60x16).
 pub const KEYS: &[(&str, &str)] = &[
-    ("Enter", "send the task or command"),
-    ("Alt-Enter, Shift-Enter, Ctrl-J", "new line"),
-    ("↑ ↓", "history (from the first or last line)"),
-    ("PgUp PgDn", "scroll the transcript"),
-    ("Ctrl-C", "cancel the task; clear input; twice: quit"),
-    ("Ctrl-D", "quit (on an empty input)"),
-    ("Ctrl-U", "clear the input"),
-    ("?", "this help (on an empty input)"),
-    ("Review: j k ↑ ↓", "select a file"),
-    ("Review: Space y n", "toggle, accept, reject the file"),
-    ("Review: a r", "accept all, reject all"),
-    ("Review: Enter", "commit the accepted, put back the rest"),
-    ("Review: Esc", "discard all changes (asks first)"),
+    ("Enter · Alt-Enter, Ctrl-J", "send · new line"),
+    ("↑ ↓ · PgUp PgDn", "history · scroll"),
+    ("Ctrl-C", "cancel task · clear · quit ×2"),
+    ("Ctrl-D · Ctrl-U", "quit (empty input) · clear"),
+    (
+        "Review: ↑ ↓ j k · Space y n",
+        "select · toggle/accept/reject",
+    ),
+    ("Review: a r · Enter · Esc", "all, none · commit · discard"),
 ];
 
 /// The key bindings and the slash commands.
@@ -33,7 +30,7 @@ pub fn help(frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     for (key, what) in KEYS.iter().chain(HELP) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{key:<29} "), bold),
+            Span::styled(format!("{key:<28} "), bold),
             Span::raw(*what),
         ]));
     }

@@ -224,11 +224,11 @@ fn stage_line(app: &App, row: &StageRow) -> Line<'static> {
             row.tier.as_str()
         )),
         Span::styled(
-            format!("{:<20}", row.model.to_string()),
+            format!("{:<16}", row.model.to_string()),
             Style::default().fg(Color::Blue),
         ),
         Span::raw(format!(
-            " {:>9}  {:>9}  ",
+            " {:>9} {:>8} ",
             tokens(row.tokens),
             row.cost.to_string()
         )),

@@ -180,3 +180,79 @@ fn model_and_undo_lines() {
     send(&mut app, "/foo");
     assert_snapshot!(screen(&app, 80, 16));
 }
+
+#[test]
+fn help_on_the_smallest_screen() {
+    let mut app = app();
+    app.on_key(key(KeyCode::Char('?')));
+    let s = screen(&app, 60, 16);
+    // Every command is listed even at the minimum size.
+    for cmd in ["/plan", "/ask", "/undo", "/stats", "/model", "/quit"] {
+        assert!(s.contains(cmd), "{cmd} missing:\n{s}");
+    }
+    assert_snapshot!(s);
+}
+
+#[test]
+fn an_answer_streams_in_full() {
+    let mut app = app();
+    send(&mut app, "/ask where is the port set?");
+    app.on_event(&started(Stage::Answer, Tier::Top, "big"));
+    for part in [
+        "The port is set in `src/lib.rs`, ",
+        "in `port()`, which returns 8080.\n\nNothing ",
+        "else reads it.",
+    ] {
+        app.on_event(&Event::TextDelta {
+            stage: Stage::Answer,
+            text: part.into(),
+        });
+    }
+    at(&mut app, 1.5);
+    assert_snapshot!(screen(&app, 60, 16));
+}
+
+#[test]
+fn a_hanging_provider_keeps_the_spinner_and_clock_moving() {
+    let mut app = app();
+    send(&mut app, "task");
+    app.on_event(&started(Stage::Plan, Tier::Top, "big"));
+    at(&mut app, 1.0);
+    let before = screen(&app, 80, 20);
+    at(&mut app, 61.25);
+    let after = screen(&app, 80, 20);
+    let row = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("fake:big"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_ne!(row(&before), row(&after));
+    assert!(row(&before).ends_with("1.0s"), "{}", row(&before));
+    assert!(row(&after).ends_with("1m01s"), "{}", row(&after));
+    assert_ne!(
+        before.lines().next_back(),
+        after.lines().next_back(),
+        "the footer's spinner moves too"
+    );
+}
+
+#[test]
+fn page_up_scrolls_the_transcript_and_esc_returns() {
+    let mut app = app();
+    for i in 0..40 {
+        app.on_event(&Event::Warning {
+            message: format!("note {i}"),
+        });
+    }
+    assert!(screen(&app, 80, 20).contains("! note 39"));
+    app.on_key(key(KeyCode::PageUp));
+    let up = screen(&app, 80, 20);
+    assert!(
+        !up.contains("! note 39") && up.contains("! note 29"),
+        "{up}"
+    );
+    assert!(up.contains("Scrolled up"), "{up}");
+    app.on_key(key(KeyCode::Esc));
+    assert!(screen(&app, 80, 20).contains("! note 39"));
+}
