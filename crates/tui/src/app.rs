@@ -14,6 +14,9 @@ use crate::input::Input;
 use crate::review::{self, Review, ReviewFile};
 use crate::transcript::{Entry, RowState, Transcript};
 
+/// How long after a first Ctrl-C (idle, empty input) a second one quits.
+pub const QUIT_WINDOW: Duration = Duration::from_secs(2);
+
 /// The refusal of a task while another runs.
 pub const BUSY: &str = "a task is running (Ctrl-C cancels it)";
 
@@ -217,8 +220,9 @@ pub struct App {
     pub force_tier: Option<Tier>,
     /// Transcript lines scrolled up from the bottom.
     pub scroll: usize,
-    /// Whether Ctrl-C was pressed once while idle (the next one quits).
-    pub quit_armed: bool,
+    /// When Ctrl-C was pressed once while idle: another within
+    /// [`QUIT_WINDOW`] quits.
+    pub quit_armed: Option<Duration>,
     /// Whether the session should end (once no job runs).
     pub quit: bool,
 }
@@ -240,7 +244,7 @@ impl App {
             last_route: None,
             force_tier: None,
             scroll: 0,
-            quit_armed: false,
+            quit_armed: None,
             quit: false,
         }
     }
@@ -352,7 +356,7 @@ impl App {
         if ctrl && key.code == KeyCode::Char('c') {
             return self.ctrl_c();
         }
-        self.quit_armed = false;
+        self.quit_armed = None;
         if self.overlay.is_some() {
             if matches!(
                 key.code,
@@ -419,10 +423,10 @@ impl App {
             self.input.clear();
             return None;
         }
-        if self.quit_armed {
+        if self.quit_hint() {
             return self.request_quit();
         }
-        self.quit_armed = true;
+        self.quit_armed = Some(self.now);
         None
     }
 
@@ -570,6 +574,12 @@ impl App {
             cancelling: false,
         });
         self.scroll = 0;
+    }
+
+    /// Whether a second Ctrl-C now quits (and the footer says so).
+    pub fn quit_hint(&self) -> bool {
+        self.quit_armed
+            .is_some_and(|at| self.now.saturating_sub(at) <= QUIT_WINDOW)
     }
 
     /// Whether a task may not start now.

@@ -33,7 +33,8 @@ mod transcript;
 pub mod ui;
 
 pub use app::{
-    Action, App, BUSY, Done, JobKind, LedgerSummary, LedgerView, Meter, Overlay, Running, StageCost,
+    Action, App, BUSY, Done, JobKind, LedgerSummary, LedgerView, Meter, Overlay, QUIT_WINDOW,
+    Running, StageCost,
 };
 pub use commands::{Command, ModelChoice};
 pub use error::{Error, Result};

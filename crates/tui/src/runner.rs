@@ -152,7 +152,10 @@ impl Runner {
                     Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
                 }
             }
+            let hint = app.quit_hint();
             app.tick(start.elapsed());
+            // The "again to quit" hint expires with time alone.
+            dirty |= hint != app.quit_hint();
             if app.quit {
                 let since = *quit_at.get_or_insert_with(Instant::now);
                 if app.running.is_none() || since.elapsed() > QUIT_WAIT {

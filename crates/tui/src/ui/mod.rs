@@ -117,7 +117,7 @@ fn footer_line(app: &App) -> Line<'static> {
         }
         return Line::from("j/k file · Space y/n a/r mark · Enter commit · Esc discard");
     }
-    if app.quit_armed {
+    if app.quit_hint() {
         return Line::from("Press Ctrl-C again to quit");
     }
     if app.scroll > 0 {

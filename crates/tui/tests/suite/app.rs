@@ -261,3 +261,19 @@ fn streamed_text_coalesces_into_one_entry() {
     assert_eq!(texts.len(), 1);
     assert!(matches!(texts[0], Entry::Text { text, .. } if text == "It is so."));
 }
+
+#[test]
+fn a_second_ctrl_c_quits_only_soon_after_the_first() {
+    let mut app = app();
+    at(&mut app, 1.0);
+    assert_eq!(app.on_key(ctrl('c')), None);
+    assert!(screen(&app, 80, 20).contains("Press Ctrl-C again to quit"));
+    at(&mut app, 5.0);
+    assert!(
+        !screen(&app, 80, 20).contains("Press Ctrl-C again"),
+        "the hint expires"
+    );
+    assert_eq!(app.on_key(ctrl('c')), None, "too late: this one arms again");
+    at(&mut app, 5.5);
+    assert_eq!(app.on_key(ctrl('c')), Some(Action::Quit));
+}
