@@ -4,6 +4,7 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 use ort::environment::Environment;
 use ort::session::SessionOutputs;
@@ -12,7 +13,7 @@ use tokenizers::{Encoding, Tokenizer};
 
 use crate::optimised::{self, Store};
 use crate::paths::MODEL_FILES;
-use crate::session::ModelSession;
+use crate::session::{ModelBytes, ModelSession};
 use crate::{DIMENSION, EmbedderPaths, Embedding, Error, Result, runtime, tokenize};
 
 /// Texts per run of the model in [`Embedder::embed_batch`] (fastembed's
@@ -149,15 +150,31 @@ impl Embedder {
                 missing,
             });
         }
+        let started = Instant::now();
         let environment = runtime::environment(&paths.runtime)?;
-        let tokenizer = tokenize::load(&paths.model_dir)?;
-        let (session, optimised) = if options.optimised_file {
-            optimised_session(&environment, options, &paths.model_dir, cache_dir)?
-        } else {
-            let onnx = read_file(&paths.model_dir.join("model.onnx"))?;
-            let session = ModelSession::from_onnx(&environment, options, &onnx, None)?;
-            (session, None)
-        };
+        tracing::debug!(ms = started.elapsed().as_millis(), "ONNX Runtime ready");
+        // The tokenizer (half a megabyte of JSON) loads on another thread
+        // while ONNX Runtime builds the session on this one.
+        let (tokenizer, built) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| {
+                let tokenizer = tokenize::load(&paths.model_dir);
+                tracing::debug!(ms = started.elapsed().as_millis(), "tokenizer loaded");
+                tokenizer
+            });
+            let built = if options.optimised_file {
+                optimised_session(&environment, options, &paths.model_dir, cache_dir)
+            } else {
+                read_file(&paths.model_dir.join("model.onnx")).and_then(|onnx| {
+                    ModelSession::from_onnx(&environment, options, &onnx, None)
+                        .map(|session| (session, None))
+                })
+            };
+            tracing::debug!(ms = started.elapsed().as_millis(), "session built");
+            (tokenizer.join(), built)
+        });
+        let (session, optimised) = built?;
+        let tokenizer = tokenizer
+            .map_err(|_| Error::Tokenize("loading the tokenizer panicked".to_owned()))??;
 
         let inputs = session.input_names();
         for needed in ["input_ids", "attention_mask"] {
@@ -358,10 +375,10 @@ fn optimised_session(
             continue;
         };
         let file = store.file(&hash, &runtime);
-        let Ok(bytes) = fs::read(&file) else {
+        let Ok(bytes) = ModelBytes::open(&file) else {
             continue;
         };
-        match ModelSession::from_ort(environment, options, bytes.into_boxed_slice()) {
+        match ModelSession::from_ort(environment, options, bytes) {
             Ok(session) => return Ok((session, Some(file))),
             Err(error) => {
                 tracing::warn!(

@@ -10,12 +10,54 @@ use ort::session::{InMemorySession, Session, SessionInputValue, SessionOutputs};
 
 use crate::{EmbedderOptions, Error, Result};
 
+/// The bytes of an optimised model file.
+pub(crate) enum ModelBytes {
+    /// Mapped from the page cache: no copy, and pages the session never
+    /// reads (most of the 47 MB token embedding table) are never loaded.
+    Mapped(memmap2::Mmap),
+    /// Read into memory, where mapping is not possible.
+    Read(Box<[u8]>),
+}
+
+impl ModelBytes {
+    /// Maps `path`, or reads it when it cannot be mapped.
+    ///
+    /// The file is only ever replaced by a rename, never written in place
+    /// (see [`crate::optimised`]), so the mapping keeps seeing the bytes it
+    /// was made from even when another process replaces or deletes the
+    /// file.
+    pub(crate) fn open(path: &Path) -> std::io::Result<Self> {
+        let file = std::fs::File::open(path)?;
+        // SAFETY: distiq writes this file under a temporary name and renames
+        // it into place, and deletes it only by unlinking: the mapped inode
+        // is never modified while mapped. Only another program truncating
+        // the file in place could break that, as with any mapped file.
+        #[allow(unsafe_code)]
+        let mapped = unsafe { memmap2::Mmap::map(&file) };
+        match mapped {
+            Ok(map) => Ok(Self::Mapped(map)),
+            Err(_) => std::fs::read(path).map(|bytes| Self::Read(bytes.into_boxed_slice())),
+        }
+    }
+}
+
+impl std::ops::Deref for ModelBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Mapped(map) => map,
+            Self::Read(bytes) => bytes,
+        }
+    }
+}
+
 self_cell::self_cell!(
     /// A session that reads its weights from `owner`: ONNX Runtime's
     /// `use_ort_model_bytes_directly` skips copying the ORT-format file, so
     /// the bytes must live exactly as long as the session.
     pub(crate) struct InPlace {
-        owner: Box<[u8]>,
+        owner: ModelBytes,
         #[covariant]
         dependent: InMemorySession,
     }
@@ -71,7 +113,7 @@ impl ModelSession {
     pub(crate) fn from_ort(
         environment: &Environment,
         options: EmbedderOptions,
-        bytes: Box<[u8]>,
+        bytes: ModelBytes,
     ) -> Result<Self> {
         let mut builder = builder(environment, options)?
             .with_optimization_level(GraphOptimizationLevel::Disable)?
