@@ -281,3 +281,43 @@ async fn a_review_survives_a_terminal_too_small_and_commits_after_it_grows() {
     assert_eq!(log(&w).len(), 2);
     assert_eq!(read(&w, "src/lib.rs"), LIB.replace("8080", "8081"));
 }
+
+#[tokio::test]
+async fn a_warning_logged_during_a_task_is_printed_after_the_session_not_over_its_screen() {
+    let (w, _server) = world(None).await;
+    // A corrupt tags cache: the analyzer logs a warning and parses anew.
+    let exclude = w.repo.join(".git/info/exclude");
+    let mut excluded = std::fs::read_to_string(&exclude).unwrap();
+    excluded.push_str(".distiq/\n");
+    std::fs::write(&exclude, excluded).unwrap();
+    w.write(".distiq/cache/tags.bin", "not a tags cache at all");
+    let mut tui = ready(&w, NO_LOCAL);
+
+    submit(&tui, TASK);
+    let screen = tui.wait_text("Review changes", WAIT);
+
+    let output = String::from_utf8_lossy(&tui.output()).into_owned();
+    assert!(
+        !output.contains("WARN"),
+        "a log line went to the terminal:\n{}\n\nraw: {:?}",
+        frame(&screen),
+        &output[output.find("WARN").unwrap_or(0).saturating_sub(200)..]
+            .chars()
+            .take(600)
+            .collect::<String>()
+    );
+    tui.send("r");
+    tui.wait_text("[ ]", WAIT);
+    tui.send(keys::ENTER);
+    tui.wait_text("Discarded all changes", WAIT);
+
+    // Not lost: printed once the terminal is given back.
+    submit(&tui, "/quit");
+    assert!(tui.wait_exit(WAIT).success());
+    let screen = tui.screen();
+    assert!(
+        screen.contains("WARN") && screen.contains("is corrupt"),
+        "{}",
+        frame(&screen)
+    );
+}
