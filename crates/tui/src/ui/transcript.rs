@@ -29,7 +29,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let last = app.transcript.entries.len();
     for (i, entry) in app.transcript.entries.iter().enumerate().rev() {
         let mut lines: Vec<Line<'static>> = Vec::new();
-        for line in entry_lines(app, entry, i + 1 == last) {
+        let budget = want.saturating_sub(rows.len());
+        for line in entry_lines(app, entry, i + 1 == last, budget) {
             lines.extend(wrap::wrap(line, width));
         }
         if matches!(entry, Entry::Task(_)) && i > 0 {
@@ -81,21 +82,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// The lines of one entry; `last` says whether it is the newest one
-/// (streamed text of a running stage is shown only then).
-fn entry_lines(app: &App, entry: &Entry, last: bool) -> Vec<Line<'static>> {
+/// (streamed text of a running stage is shown only then). Long texts give
+/// at most their last `budget` lines: no more can reach the screen.
+fn entry_lines(app: &App, entry: &Entry, last: bool, budget: usize) -> Vec<Line<'static>> {
     let one = |line: Line<'static>| vec![line];
     match entry {
-        Entry::Task(text) => text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                let lead = if i == 0 { "› " } else { "  " };
-                Line::from(Span::styled(
-                    format!("{lead}{l}"),
-                    Style::default().add_modifier(Modifier::BOLD),
-                ))
-            })
-            .collect(),
+        Entry::Task(text) => task_lines(text),
         Entry::Route(kind, complexity) => {
             one(Line::styled(format!("route: {kind} · {complexity}"), dim()))
         }
@@ -176,7 +168,7 @@ fn entry_lines(app: &App, entry: &Entry, last: bool) -> Vec<Line<'static>> {
             format!("rolled back {}", paths.join(", ")),
             Style::default().fg(Color::Yellow),
         )),
-        Entry::Text { stage, text } => text_lines(app, *stage, text, last),
+        Entry::Text { stage, text } => text_lines(app, *stage, text, last, budget),
         Entry::Committed { commit, summary } => one(Line::from(vec![
             Span::styled(
                 "Committed ",
@@ -194,7 +186,7 @@ fn entry_lines(app: &App, entry: &Entry, last: bool) -> Vec<Line<'static>> {
             format!("! {message}"),
             Style::default().fg(Color::Yellow),
         )),
-        Entry::Info(text) => text.lines().map(|l| Line::from(l.to_owned())).collect(),
+        Entry::Info(text) => tail(text, budget),
         Entry::Failed(error) => one(Line::styled(
             format!("Failed: {error}"),
             Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
@@ -238,9 +230,15 @@ fn stage_line(app: &App, row: &StageRow) -> Line<'static> {
 
 /// Streamed text: an answer in full; other stages' structured output only
 /// while it streams, as its last lines.
-fn text_lines(app: &App, stage: Stage, text: &str, last: bool) -> Vec<Line<'static>> {
+fn text_lines(
+    app: &App,
+    stage: Stage,
+    text: &str,
+    last: bool,
+    budget: usize,
+) -> Vec<Line<'static>> {
     if stage == Stage::Answer {
-        return text.lines().map(|l| Line::from(l.to_owned())).collect();
+        return tail(text, budget);
     }
     if !last || app.running.is_none() {
         return Vec::new();
@@ -256,6 +254,41 @@ fn text_lines(app: &App, stage: Stage, text: &str, last: bool) -> Vec<Line<'stat
             Line::styled(format!("  {l}"), dim().add_modifier(Modifier::ITALIC))
         })
         .collect()
+}
+
+/// Lines shown of a task: a pasted log of thousands of lines is the task
+/// all the same, but its first lines say which one it was.
+const TASK_LINES: usize = 5;
+
+/// `› first line`, the next lines indented, and how many more there are.
+fn task_lines(text: &str) -> Vec<Line<'static>> {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let mut lines: Vec<Line<'static>> = text
+        .lines()
+        .take(TASK_LINES)
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 { "› " } else { "  " };
+            Line::styled(format!("{lead}{l}"), bold)
+        })
+        .collect();
+    let more = text.lines().count().saturating_sub(TASK_LINES);
+    if more > 0 {
+        lines.push(Line::styled(format!("  … {more} more lines"), dim()));
+    }
+    lines
+}
+
+/// The last `n` lines of `text` (each is at least one row on screen).
+fn tail(text: &str, n: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = text
+        .lines()
+        .rev()
+        .take(n)
+        .map(|l| Line::from(l.to_owned()))
+        .collect();
+    lines.reverse();
+    lines
 }
 
 fn letter(action: FileAction) -> &'static str {

@@ -256,3 +256,17 @@ fn page_up_scrolls_the_transcript_and_esc_returns() {
     app.on_key(key(KeyCode::Esc));
     assert!(screen(&app, 80, 20).contains("! note 39"));
 }
+
+#[test]
+fn a_ten_thousand_line_task_shows_its_first_lines() {
+    let mut app = app();
+    let text: String = (1..=10_000)
+        .map(|i| format!("line {i} of the log\n"))
+        .collect();
+    app.on_paste(&text);
+    assert!(app.on_key(key(KeyCode::Enter)).is_some());
+    let s = screen(&app, 80, 20);
+    assert!(s.contains("› line 1 of the log"), "{s}");
+    assert!(s.contains("… 9995 more lines"), "{s}");
+    assert!(!s.contains("line 6 of"), "{s}");
+}
