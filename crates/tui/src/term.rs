@@ -1,5 +1,5 @@
-//! The terminal: raw mode, the alternate screen and bracketed paste on the
-//! way in; all of it undone on the way out, on an error and on a panic
+//! The terminal: raw mode, the alternate screen, bracketed paste and
+//! disambiguated keys on the way in; all of it undone on the way out, on an error and on a panic
 //! (before the panic message is printed, so it is readable).
 
 use std::io::{self, IsTerminal as _, Stdout};
@@ -7,7 +7,10 @@ use std::io::{self, IsTerminal as _, Stdout};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
-use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, KeyboardEnhancementFlags,
+    PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -35,8 +38,15 @@ impl Term {
         }
         install_panic_hook();
         enable_raw_mode()?;
-        let entered = execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)
-            .and_then(|()| Terminal::new(CrosstermBackend::new(io::stdout())));
+        // Disambiguated keys tell Shift-Enter from Enter where the terminal
+        // supports it (kitty's protocol); others ignore the request.
+        let entered = execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+        )
+        .and_then(|()| Terminal::new(CrosstermBackend::new(io::stdout())));
         match entered {
             Ok(terminal) => Ok(Self { terminal }),
             Err(e) => {
@@ -58,6 +68,7 @@ pub fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(
         io::stdout(),
+        PopKeyboardEnhancementFlags,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         Show

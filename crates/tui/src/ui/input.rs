@@ -38,7 +38,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.input.is_empty() {
-        let hint = if app.review.is_some() {
+        // No placeholder under an overlay: keys go to the overlay.
+        let hint = if app.overlay.is_some() {
+            ""
+        } else if app.review.is_some() {
             "Reviewing: Enter commits the accepted files, Esc discards"
         } else {
             PLACEHOLDER
