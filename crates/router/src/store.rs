@@ -13,7 +13,7 @@ use crate::classifier::Trained;
 use crate::{Error, Exemplars, Result};
 
 /// Bumped whenever [`Trained`] or the training changes meaning.
-const FORMAT: &[u8; 8] = b"DQROUTE4";
+const FORMAT: &[u8; 8] = b"DQROUTE5";
 /// Model files older than the newest this many are deleted on a write.
 const KEEP: usize = 8;
 
