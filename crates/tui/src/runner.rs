@@ -43,6 +43,8 @@ enum Msg {
     Planned(distiq_pipeline::Result<PlanOutcome>),
     Asked(distiq_pipeline::Result<AskOutcome>),
     Reviewed(distiq_pipeline::Result<ReviewOutcome>),
+    /// A job panicked (a bug); what it said.
+    Crashed(String),
 }
 
 /// The [`EventSink`] to build the pipeline with: it forwards every event
@@ -194,25 +196,19 @@ impl Runner {
     fn act(&mut self, app: &mut App, action: Action) {
         match action {
             Action::Run { prompt, force_tier } => {
-                let (p, tx, control) = self.job(force_tier, true);
-                self.runtime.spawn(async move {
-                    let _ = tx.send(Msg::Ran(Box::new(p.run_with(&prompt, &control).await)));
-                });
+                let (p, control) = self.job(force_tier, true);
+                self.spawn(async move { Msg::Ran(Box::new(p.run_with(&prompt, &control).await)) });
             }
             Action::Plan { prompt, force_tier } => {
-                let (p, tx, control) = self.job(force_tier, false);
-                self.runtime.spawn(async move {
-                    let _ = tx.send(Msg::Planned(p.plan_with(&prompt, &control).await));
-                });
+                let (p, control) = self.job(force_tier, false);
+                self.spawn(async move { Msg::Planned(p.plan_with(&prompt, &control).await) });
             }
             Action::Ask {
                 question,
                 force_tier,
             } => {
-                let (p, tx, control) = self.job(force_tier, false);
-                self.runtime.spawn(async move {
-                    let _ = tx.send(Msg::Asked(p.ask_with(&question, &control).await));
-                });
+                let (p, control) = self.job(force_tier, false);
+                self.spawn(async move { Msg::Asked(p.ask_with(&question, &control).await) });
             }
             Action::Cancel | Action::Quit => {
                 if let Some(cancel) = &self.cancel {
@@ -220,27 +216,29 @@ impl Runner {
                 }
             }
             Action::FinishReview { accepted } => {
+                // A clone: a refused review (a file changed since) can be
+                // finished again.
                 let Some(pending) = self.pending.clone() else {
                     app.on_done(Done::Failed("there is no change to review".to_owned()));
                     return;
                 };
                 let p = self.pipeline.clone();
-                let tx = self.tx.clone();
-                self.runtime.spawn_blocking(move || {
-                    let _ = tx.send(Msg::Reviewed(p.finish_review(pending, &accepted)));
-                });
+                let blocking = self
+                    .runtime
+                    .spawn_blocking(move || Msg::Reviewed(p.finish_review(pending, &accepted)));
+                self.report(blocking);
             }
             Action::Undo => app.on_done(undo(&self.root)),
             Action::LoadStats => app.on_ledger(self.ledger_summary()),
         }
     }
 
-    /// What a job needs: the pipeline, the way back and a fresh control.
+    /// What a job needs: the pipeline and a fresh control.
     fn job(
         &mut self,
         force_tier: Option<distiq_core::Tier>,
         review: bool,
-    ) -> (Arc<Pipeline>, Sender<Msg>, RunControl) {
+    ) -> (Arc<Pipeline>, RunControl) {
         let control = RunControl {
             cancel: CancellationToken::new(),
             force_tier,
@@ -248,7 +246,26 @@ impl Runner {
             ..RunControl::default()
         };
         self.cancel = Some(control.cancel.clone());
-        (self.pipeline.clone(), self.tx.clone(), control)
+        (self.pipeline.clone(), control)
+    }
+
+    /// Runs a job on the runtime; its result comes back as a message.
+    fn spawn(&self, job: impl Future<Output = Msg> + Send + 'static) {
+        let handle = self.runtime.spawn(job);
+        self.report(handle);
+    }
+
+    /// Sends what `handle` ends with, or, if the job panicked, a message
+    /// saying so: the session goes on and the job is over.
+    fn report(&self, handle: tokio::task::JoinHandle<Msg>) {
+        let tx = self.tx.clone();
+        self.runtime.spawn(async move {
+            let msg = match handle.await {
+                Ok(msg) => msg,
+                Err(e) => Msg::Crashed(crate::term::panic_text(e.try_into_panic().ok())),
+            };
+            let _ = tx.send(msg);
+        });
     }
 
     /// Takes in one message from the pipeline's side.
@@ -284,6 +301,9 @@ impl Runner {
                     reverted: r.reverted,
                 }
             }
+            Msg::Crashed(message) => Done::Failed(format!(
+                "internal error, a bug in distiq: {message}; the next task finishes or rolls back any write it interrupted"
+            )),
             Msg::Planned(Err(e)) | Msg::Asked(Err(e)) | Msg::Reviewed(Err(e)) => failed(&e),
         };
         self.cancel = None;

@@ -3,6 +3,8 @@
 //! (before the panic message is printed, so it is readable).
 
 use std::io::{self, IsTerminal as _, Stdout};
+use std::sync::OnceLock;
+use std::thread::ThreadId;
 
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -75,11 +77,48 @@ pub fn restore() {
     );
 }
 
-/// A panic restores the terminal first, then reports as it would have.
+/// The thread that owns the terminal.
+static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
+
+/// A panic on the session's thread restores the terminal first, then
+/// reports as it would have. A panic in a job (another thread) is reported
+/// by the session as that job's failure instead of being printed over the
+/// screen.
 fn install_panic_hook() {
+    let _ = UI_THREAD.set(std::thread::current().id());
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
-        previous(info);
+        if UI_THREAD.get() == Some(&std::thread::current().id()) {
+            restore();
+            previous(info);
+        }
     }));
+}
+
+/// What a panic said, from its payload.
+pub fn panic_text(payload: Option<Box<dyn std::any::Any + Send>>) -> String {
+    let Some(payload) = payload else {
+        return "the job was stopped".to_owned();
+    };
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_says_what_it_said() {
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any("boom")).err();
+        assert_eq!(panic_text(caught), "boom");
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any(String::from("bang"))).err();
+        assert_eq!(panic_text(caught), "bang");
+        assert_eq!(panic_text(None), "the job was stopped");
+    }
 }
