@@ -277,3 +277,46 @@ fn a_second_ctrl_c_quits_only_soon_after_the_first() {
     at(&mut app, 5.5);
     assert_eq!(app.on_key(ctrl('c')), Some(Action::Quit));
 }
+
+#[test]
+fn an_escalation_ends_the_weaker_row_and_starts_the_stronger_one() {
+    let mut app = app();
+    send(&mut app, "task");
+    app.on_event(&started(Stage::Execute, Tier::Cheap, "small"));
+    app.on_event(&distiq_core::Event::Escalated {
+        stage: Stage::Execute,
+        from: model("small"),
+        to: model("mid"),
+        reason: "edits did not apply".into(),
+    });
+    app.on_event(&started(Stage::Execute, Tier::Mid, "mid"));
+    app.on_event(&call(Stage::Execute, Tier::Mid, "mid", 1_000, 500, 2_000));
+    app.on_event(&finished(Stage::Execute, true));
+    let rows: Vec<(String, distiq_tui::RowState, i64)> = app
+        .transcript
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Stage(r) => Some((r.model.model.clone(), r.state, r.tokens)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("small".to_owned(), distiq_tui::RowState::Failed, 0),
+            ("mid".to_owned(), distiq_tui::RowState::Done, 1_000),
+        ]
+    );
+}
+
+#[test]
+fn a_call_outside_any_stage_gets_a_row_of_its_own() {
+    let mut app = app();
+    send(&mut app, "task");
+    app.on_event(&call(Stage::Classify, Tier::Cheap, "small", 300, 10, 100));
+    assert!(matches!(
+        app.transcript.entries.last(),
+        Some(Entry::Stage(r)) if r.stage == Stage::Classify && r.state == distiq_tui::RowState::Done
+    ));
+}
