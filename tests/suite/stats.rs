@@ -149,6 +149,7 @@ fn stats_json_reports_exact_totals_and_groupings_from_the_default_ledger() {
             "saved_micros": 1_358_175,
             "saved": "1.358175",
             "saved_percent": 77.72,
+            "batch_calls": 0,
         })
     );
     assert_eq!(
