@@ -5,13 +5,16 @@
 use std::time::Duration;
 
 use distiq_test_support::MockServer;
+use distiq_test_support::openai::{chat_mock, server_error};
+use serde_json::json;
+use wiremock::matchers::body_string_contains;
 
 use super::pty::{frame, keys};
 use super::{
     BUSY, NO_LOCAL, PLACEHOLDER, WAIT, committed_id, count, first_plan_hangs, log,
     plan_on_every_tier, plan_requests, ready, submit,
 };
-use crate::suite::run::{LIB, git, read, replace_plan, repo};
+use crate::suite::run::{LIB, answer, git, read, replace_plan, repo, requests};
 use crate::util::World;
 
 const TASK: &str = "move the server to port 8081";
@@ -271,8 +274,10 @@ async fn a_review_survives_a_terminal_too_small_and_commits_after_it_grows() {
     let screen = tui.wait_text("Review changes", WAIT);
     assert!(screen.contains("src/lib.rs"), "{}", frame(&screen));
     tui.resize(100, 30);
+    // Redrawn at the new width (the parser keeps the old, narrower rows
+    // until then).
     tui.wait_for("the review at full size", WAIT, |s| {
-        s.contains("Review changes") && s.contains("8081")
+        s.contains("Review changes") && s.lines().any(|l| l.chars().count() == 100)
     });
     tui.send("a");
     tui.wait_text("[x]", WAIT);
@@ -320,4 +325,112 @@ async fn a_warning_logged_during_a_task_is_printed_after_the_session_not_over_it
         "{}",
         frame(&screen)
     );
+}
+
+#[tokio::test]
+async fn a_provider_error_on_the_plan_escalates_it_and_the_transcript_says_so() {
+    let (w, server) = world(None).await;
+    chat_mock()
+        .respond_with(server_error())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let mut tui = ready(&w, NO_LOCAL);
+
+    submit(&tui, TASK);
+    tui.wait_text("Review changes", WAIT);
+    tui.send("a");
+    tui.wait_text("[x]", WAIT);
+    tui.send(keys::ENTER);
+    let screen = tui.wait_text("Committed ", WAIT);
+
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("↑ plan: fake:mid → fake:big (fake answered 500")),
+        "the escalation:\n{}",
+        frame(&screen)
+    );
+    assert_eq!(
+        requests(&server).await,
+        [
+            ("mid".into(), "code_plan".into()),
+            ("big".into(), "code_plan".into())
+        ]
+    );
+    assert_eq!(log(&w).len(), 2);
+}
+
+#[tokio::test]
+async fn a_task_every_tier_fails_shows_failed_leaves_the_repo_as_it_was_and_the_session_goes_on() {
+    let (w, server) = world(None).await;
+    chat_mock()
+        .and(body_string_contains("on purpose"))
+        .respond_with(server_error())
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let mut tui = ready(&w, NO_LOCAL);
+
+    submit(&tui, "fail on purpose, whichever tier is asked");
+    let screen = tui.wait_text("Failed: ", WAIT);
+    assert!(!screen.contains("Review changes"), "{}", frame(&screen));
+    untouched(&w);
+
+    tui.wait_text(PLACEHOLDER, WAIT);
+    submit(&tui, TASK);
+    tui.wait_text("Review changes", WAIT);
+    tui.send("a");
+    tui.wait_text("[x]", WAIT);
+    tui.send(keys::ENTER);
+    tui.wait_text("Committed ", WAIT);
+    assert_eq!(log(&w).len(), 2);
+}
+
+#[tokio::test]
+async fn a_failing_check_goes_back_to_the_executor_and_the_review_shows_the_fixed_file() {
+    let server = MockServer::start().await;
+    plan_on_every_tier(
+        &server,
+        &replace_plan("    8080\n", "    8081 // BROKEN\n"),
+        None,
+    )
+    .await;
+    answer(
+        &server,
+        "small",
+        "fix_edits",
+        json!({"edits": [{"path": "src/lib.rs", "search": "    8081 // BROKEN\n", "replace": "    8081\n"}]}),
+        None,
+    )
+    .await;
+    let w = World::new();
+    repo(&w, &server, "");
+    let mut tui = ready(
+        &w,
+        &[
+            "--no-route",
+            "--no-cache",
+            "-c",
+            "validate.test=! grep -rn BROKEN src",
+        ],
+    );
+
+    submit(&tui, TASK);
+    let screen = tui.wait_text("Review changes", WAIT);
+    assert!(
+        !screen.contains("BROKEN"),
+        "the reviewed diff is the fixed one:\n{}",
+        frame(&screen)
+    );
+    tui.send("a");
+    tui.wait_text("[x]", WAIT);
+    tui.send(keys::ENTER);
+    let screen = tui.wait_text("Committed ", WAIT);
+    // The failed check, then the passing one, in the task's block.
+    assert!(screen.contains("✗ test"), "{}", frame(&screen));
+    assert!(screen.contains("✓ test"), "{}", frame(&screen));
+    assert_eq!(read(&w, "src/lib.rs"), LIB.replace("8080", "8081"));
+    assert_eq!(log(&w).len(), 2);
 }

@@ -13,6 +13,7 @@ use wiremock::matchers::body_partial_json;
 use crate::suite::run::{KEY, git};
 use crate::util::World;
 
+mod commands;
 mod flow;
 mod input;
 mod pty;

@@ -322,9 +322,13 @@ impl Pty {
                     format!("timed out after {timeout:?}")
                 };
                 let status = self.child.try_wait().ok().flatten();
+                let raw = self.output();
+                let last =
+                    String::from_utf8_lossy(&raw[raw.len().saturating_sub(800)..]).into_owned();
                 panic!(
                     "{why} waiting for {what}\n\
-                     program: {}\nexited: {status:?}\n\nscreen:\n{}\n",
+                     program: {}\nexited: {status:?}\n\nscreen:\n{}\n\
+                     last output: {last:?}\n",
                     self.what,
                     frame(&self.screen()),
                 );
