@@ -285,7 +285,7 @@ impl App {
     pub fn on_done(&mut self, done: Done) {
         let kind = self.running.take().map(|r| r.kind);
         self.transcript.close_all(RowState::Failed, self.now);
-        let mut failed = false;
+        let mut failed = None;
         match done {
             Done::Run { summary, files } => {
                 if files.is_empty() {
@@ -313,17 +313,19 @@ impl App {
             }
             Done::Undone(line) => self.info(&line),
             Done::Failed(error) => {
-                failed = true;
-                self.transcript
-                    .push(Entry::Failed(crate::transcript::gist(&error)));
+                let gist = crate::transcript::gist(&error);
+                self.transcript.push(Entry::Failed(gist.clone()));
+                failed = Some(gist);
             }
             Done::Cancelled => self.transcript.push(Entry::Cancelled),
         }
         if kind == Some(JobKind::Commit) {
-            if failed {
-                // Nothing was changed: the review stays open to try again.
+            if let Some(why) = failed {
+                // Nothing was changed: the review stays open to try again,
+                // saying why where it can be seen.
                 if let Some(r) = &mut self.review {
                     r.confirm_discard = false;
+                    r.refused = Some(why);
                 }
             } else {
                 self.review = None;

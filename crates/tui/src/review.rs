@@ -40,6 +40,10 @@ pub struct Review {
     pub scroll: usize,
     /// Whether `Discard all changes? y/n` is asked.
     pub confirm_discard: bool,
+    /// Why finishing the review was refused (a file changed since the
+    /// task wrote it), shown in the footer until the next key: the
+    /// transcript, which also has it, is under the review.
+    pub refused: Option<String>,
 }
 
 impl Review {
@@ -52,6 +56,7 @@ impl Review {
             selected: 0,
             scroll: 0,
             confirm_discard: false,
+            refused: None,
         }
     }
 
@@ -104,6 +109,7 @@ impl Review {
     /// Handles a plain key (a character, or `"enter"`, `"esc"`, `"up"`,
     /// `"down"`, `"pageup"`, `"pagedown"`).
     pub fn key(&mut self, key: &str) -> Outcome {
+        self.refused = None;
         if self.confirm_discard {
             match key {
                 "y" | "Y" => return Outcome::Finish(Vec::new()),

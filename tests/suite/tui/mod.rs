@@ -17,6 +17,7 @@ mod commands;
 mod flow;
 mod input;
 mod pty;
+mod review;
 
 use pty::{Pty, Spawn, frame, keys};
 

@@ -112,6 +112,9 @@ fn footer_line(app: &App) -> Line<'static> {
         ));
     }
     if let Some(r) = &app.review {
+        if let Some(why) = &r.refused {
+            return Line::styled(format!("! {why}"), Style::default().fg(Color::Yellow));
+        }
         if r.confirm_discard {
             return Line::from("Discard all changes? y/n");
         }

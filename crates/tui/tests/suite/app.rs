@@ -164,6 +164,15 @@ fn a_failed_commit_keeps_the_review_open() {
     ));
     assert!(app.review.is_some());
     assert!(app.running.is_none());
+    // Why, where it can be seen (the transcript is under the review),
+    // until the next key.
+    let refused = app.review.as_ref().and_then(|r| r.refused.clone());
+    assert_eq!(
+        refused.as_deref(),
+        Some("src/export.rs changed since the task wrote it")
+    );
+    app.on_key(key(KeyCode::Char('j')));
+    assert_eq!(app.review.as_ref().and_then(|r| r.refused.clone()), None);
 }
 
 #[test]

@@ -42,6 +42,21 @@ fn diff_review() {
 }
 
 #[test]
+fn a_refused_review_says_why_in_its_footer() {
+    let mut app = running_app();
+    app.on_done(Done::Run {
+        summary: "Add a --json flag to the export command".into(),
+        files: review_files(),
+    });
+    app.on_key(key(KeyCode::Char('r')));
+    app.on_key(key(KeyCode::Enter));
+    app.on_done(Done::Failed(
+        "src/export.rs changed after distiq wrote it; putting it back would lose that work, so nothing was changed. Accept it, or put it back yourself".into(),
+    ));
+    assert_snapshot!(screen(&app, 90, 20));
+}
+
+#[test]
 fn failed_validation_with_escalation() {
     let mut app = running_app();
     app.on_event(&call(
