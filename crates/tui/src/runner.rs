@@ -45,6 +45,10 @@ enum Msg {
     Reviewed(distiq_pipeline::Result<ReviewOutcome>),
     /// A job panicked (a bug); what it said.
     Crashed(String),
+    /// SIGTERM, SIGHUP or SIGINT (`kill`, a closed terminal window): leave
+    /// as `/quit` does, the running task cancelled and rolled back and the
+    /// terminal restored, not killed in raw mode on the alternate screen.
+    Terminate,
 }
 
 /// The [`EventSink`] to build the pipeline with: it forwards every event
@@ -113,6 +117,7 @@ pub fn run(session: Session) -> crate::Result<()> {
         ledger: session.ledger,
         root,
     };
+    runner.on_terminate_signal();
     let mut term = Term::enter()?;
     let result = runner.event_loop(&mut app, &mut term, &session.events.rx);
     drop(term);
@@ -268,9 +273,40 @@ impl Runner {
         });
     }
 
+    /// Turns a signal that would end the process into [`Msg::Terminate`].
+    fn on_terminate_signal(&self) {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let tx = self.tx.clone();
+            self.runtime.spawn(async move {
+                let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+                    signal(SignalKind::terminate()),
+                    signal(SignalKind::hangup()),
+                    signal(SignalKind::interrupt()),
+                ) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                    _ = int.recv() => {}
+                }
+                let _ = tx.send(Msg::Terminate);
+            });
+        }
+    }
+
     /// Takes in one message from the pipeline's side.
     fn take(&mut self, app: &mut App, msg: Msg, start: Instant) {
         let done = match msg {
+            Msg::Terminate => {
+                // Even with a review open: its change stays in the work
+                // tree, uncommitted, as after any exit.
+                app.quit = true;
+                self.act(app, Action::Quit);
+                return;
+            }
             Msg::Event(at, event) => {
                 app.tick(at.saturating_duration_since(start));
                 app.on_event(&event);

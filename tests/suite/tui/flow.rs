@@ -434,3 +434,31 @@ async fn a_failing_check_goes_back_to_the_executor_and_the_review_shows_the_fixe
     assert_eq!(read(&w, "src/lib.rs"), LIB.replace("8080", "8081"));
     assert_eq!(log(&w).len(), 2);
 }
+
+#[tokio::test]
+async fn sigterm_while_the_provider_hangs_rolls_back_and_gives_the_terminal_back() {
+    let (w, server) = world(None).await;
+    let plan = replace_plan("    8080\n", "    8081\n");
+    first_plan_hangs(&server, &plan, Duration::from_secs(600)).await;
+    let mut tui = ready(&w, NO_LOCAL);
+
+    submit(&tui, TASK);
+    let deadline = std::time::Instant::now() + WAIT;
+    while plan_requests(&server).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "no plan request");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tui.signal("TERM");
+    let status = tui.wait_exit(WAIT);
+
+    // It left on its own, not killed by the signal, and undid what it had
+    // done to the terminal.
+    assert_eq!(status.signal(), None, "{status:?}");
+    assert!(!tui.alternate_screen(), "{}", frame(&tui.screen()));
+    let stty = tui.stty();
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(flags.contains(&flag), "{flag} off after SIGTERM: {stty}");
+    }
+    untouched(&w);
+}

@@ -382,6 +382,22 @@ impl Pty {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Sends the child `signal` (`TERM`, `HUP`, ...) with `kill`.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.process_id().expect("the child's pid");
+        let status = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "kill -s \"$1\" \"$2\"",
+                "sh",
+                signal,
+                &pid.to_string(),
+            ])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -s {signal} {pid}: {status}");
+    }
+
     /// Whether the child is still running.
     pub fn running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
