@@ -67,3 +67,9 @@ pub fn holdout_set() -> Vec<Labelled> {
 pub fn holdout2_set() -> Vec<Labelled> {
     read_labels(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/holdout2.jsonl")).unwrap()
 }
+
+/// 48 plainly worded prompts, 6 per kind, written after the exemplar round
+/// and scored once (data/holdout3.jsonl).
+pub fn holdout3_set() -> Vec<Labelled> {
+    read_labels(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/holdout3.jsonl")).unwrap()
+}

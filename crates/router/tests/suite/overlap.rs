@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use distiq_router::Exemplars;
 
-use super::{dev_set, embedder, holdout_set, holdout2_set};
+use super::{dev_set, embedder, holdout_set, holdout2_set, holdout3_set};
 
 /// Words, lowercased, without punctuation.
 fn words(text: &str) -> BTreeSet<String> {
@@ -68,6 +68,7 @@ fn no_dev_prompt_is_an_exemplar_or_a_trivial_variant_of_one() {
     let mut dev = dev_set();
     dev.extend(holdout_set());
     dev.extend(holdout2_set());
+    dev.extend(holdout3_set());
     let dev_texts: Vec<&str> = dev.iter().map(|d| d.prompt.as_str()).collect();
     let ex_texts: Vec<&str> = exemplars.items().iter().map(|e| e.text.as_str()).collect();
     let (offenders, closest) = variants(&dev_texts, &ex_texts);
@@ -80,16 +81,17 @@ fn no_dev_prompt_is_an_exemplar_or_a_trivial_variant_of_one() {
 }
 
 #[test]
-fn no_second_holdout_prompt_is_a_trivial_variant_of_a_dev_prompt() {
+fn no_later_holdout_prompt_is_a_trivial_variant_of_a_dev_prompt() {
     let mut dev = dev_set();
     dev.extend(holdout_set());
-    let held = holdout2_set();
+    let mut held = holdout2_set();
+    held.extend(holdout3_set());
     let dev_texts: Vec<&str> = dev.iter().map(|d| d.prompt.as_str()).collect();
     let held_texts: Vec<&str> = held.iter().map(|d| d.prompt.as_str()).collect();
     let (offenders, closest) = variants(&held_texts, &dev_texts);
     assert!(
         offenders.is_empty(),
-        "holdout2 prompts too close to dev prompts: {offenders:#?}"
+        "holdout2/3 prompts too close to dev prompts: {offenders:#?}"
     );
     println!("{closest}");
 }
