@@ -18,15 +18,24 @@ pub fn draw(review: &Review, _app: &App, frame: &mut Frame, area: Rect) {
         "Review changes ({n} {})",
         if n == 1 { "file" } else { "files" }
     );
-    let block = Block::bordered()
+    // Where the diff is scrolled to, when it is longer than its pane.
+    let total = review.current().map_or(0, |f| f.diff.lines().count());
+    let rows = usize::from(area.height.saturating_sub(2));
+    let position = (total > rows).then(|| {
+        let last = (review.scroll + rows).min(total);
+        format!(" {}-{last}/{total} PgUp/PgDn ", review.scroll + 1)
+    });
+    let room = usize::from(area.width.saturating_sub(4))
+        .saturating_sub(position.as_deref().map_or(0, wrap::width));
+    let mut block = Block::bordered()
         .title(Span::styled(
             title,
             Style::default().add_modifier(Modifier::BOLD),
         ))
-        .title_bottom(Span::styled(
-            wrap::truncate(&review.summary, usize::from(area.width.saturating_sub(4))),
-            dim(),
-        ));
+        .title_bottom(Span::styled(wrap::truncate(&review.summary, room), dim()));
+    if let Some(p) = position {
+        block = block.title_bottom(Line::styled(p, dim()).right_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [list, diff] =

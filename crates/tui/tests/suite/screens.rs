@@ -285,3 +285,21 @@ fn a_ten_thousand_line_task_shows_its_first_lines() {
     assert!(s.contains("… 9995 more lines"), "{s}");
     assert!(!s.contains("line 6 of"), "{s}");
 }
+
+#[test]
+fn a_long_diff_says_where_it_is_scrolled_to() {
+    let mut app = app();
+    send(&mut app, "task");
+    let mut files = review_files();
+    files[0].diff = (1..=100).map(|i| format!("+line {i}\n")).collect();
+    app.on_done(Done::Run {
+        summary: "s".into(),
+        files,
+    });
+    let s = screen(&app, 80, 20);
+    assert!(s.contains(" 1-13/100 PgUp/PgDn "), "{s}");
+    app.on_key(key(KeyCode::PageDown));
+    let s = screen(&app, 80, 20);
+    assert!(s.contains(" 11-23/100 PgUp/PgDn "), "{s}");
+    assert!(s.contains("+line 11") && !s.contains("+line 10\n"), "{s}");
+}
