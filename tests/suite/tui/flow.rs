@@ -11,7 +11,7 @@ use wiremock::matchers::body_string_contains;
 
 use super::pty::{frame, keys};
 use super::{
-    BUSY, NO_LOCAL, PLACEHOLDER, WAIT, committed_id, count, first_plan_hangs, log,
+    BUSY, NO_LOCAL, PLACEHOLDER, WAIT, committed_id, count, drawn_at, first_plan_hangs, log,
     plan_on_every_tier, plan_requests, ready, submit,
 };
 use crate::suite::run::{LIB, answer, git, read, replace_plan, repo, requests};
@@ -274,10 +274,8 @@ async fn a_review_survives_a_terminal_too_small_and_commits_after_it_grows() {
     let screen = tui.wait_text("Review changes", WAIT);
     assert!(screen.contains("src/lib.rs"), "{}", frame(&screen));
     tui.resize(100, 30);
-    // Redrawn at the new width (the parser keeps the old, narrower rows
-    // until then).
     tui.wait_for("the review at full size", WAIT, |s| {
-        s.contains("Review changes") && s.lines().any(|l| l.chars().count() == 100)
+        s.contains("Review changes") && drawn_at(s, 100)
     });
     tui.send("a");
     tui.wait_text("[x]", WAIT);

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use distiq_test_support::MockServer;
 
 use super::pty::{frame, keys};
-use super::{NO_LOCAL, PLACEHOLDER, WAIT, plan_on_every_tier, plan_requests, ready, start};
+use super::{
+    NO_LOCAL, PLACEHOLDER, WAIT, drawn_at, plan_on_every_tier, plan_requests, ready, start,
+};
 use crate::suite::run::{LIB, read, replace_plan, repo};
 use crate::util::World;
 
@@ -55,7 +57,9 @@ async fn a_terminal_too_small_shows_only_that_and_the_session_comes_back_when_it
 
     // The smallest size that fits is the normal screen.
     tui.resize(60, 16);
-    let screen = tui.wait_text("half a task", WAIT);
+    let screen = tui.wait_for("the session at 60x16", WAIT, |s| {
+        s.contains("half a task") && drawn_at(s, 60)
+    });
     assert!(!screen.contains("too small"), "{}", frame(&screen));
     tui.send("!");
     tui.wait_text("half a task!", WAIT);

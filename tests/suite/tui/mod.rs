@@ -128,6 +128,17 @@ fn committed_id(screen: &str) -> String {
         .collect()
 }
 
+/// Whether the screen was drawn at `cols` columns: a box spans the whole
+/// width. After a resize the parser keeps the old rows until the session
+/// redraws, and keys are sent only after that: crossterm 0.29 (its mio
+/// source) drops a key that arrives in the same wake-up as the SIGWINCH
+/// until another key comes.
+fn drawn_at(screen: &str, cols: u16) -> bool {
+    screen
+        .lines()
+        .any(|l| l.starts_with('┌') && l.ends_with('┐') && l.chars().count() == usize::from(cols))
+}
+
 /// How many times `needle` is on the screen.
 fn count(screen: &str, needle: &str) -> usize {
     screen.matches(needle).count()
