@@ -468,7 +468,7 @@ fn measure(index: &Index, size: usize) -> (f64, Duration) {
 }
 
 /// `ef_search` values swept on every index built.
-const EF_SWEEP: [usize; 7] = [16, 24, 32, 48, 64, 96, 128];
+const EF_SWEEP: [usize; 8] = [16, 24, 32, 40, 48, 64, 96, 128];
 
 /// Recall@10 and search p50 of `index` at each `ef_search` of
 /// [`EF_SWEEP`], printed; the index is left at `ef`.
