@@ -130,9 +130,7 @@ fn committed_id(screen: &str) -> String {
 
 /// Whether the screen was drawn at `cols` columns: a box spans the whole
 /// width. After a resize the parser keeps the old rows until the session
-/// redraws, and keys are sent only after that: crossterm 0.29 (its mio
-/// source) drops a key that arrives in the same wake-up as the SIGWINCH
-/// until another key comes.
+/// redraws, so a wait for text alone may pass on the old screen.
 fn drawn_at(screen: &str, cols: u16) -> bool {
     screen
         .lines()
