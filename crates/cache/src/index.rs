@@ -10,16 +10,17 @@ use hnsw_rs::prelude::{AnnT, DistDot, Hnsw, HnswIo};
 
 /// HNSW parameters.
 ///
-/// The defaults (M 16, ef_construction 200, ef_search 48) come from
+/// The defaults (M 16, ef_construction 200, ef_search 40) come from
 /// `cargo bench --bench cache` on real embeddings of task-like requests
 /// (BENCHMARKS.md, "Semantic cache"). At 10k entries, the default
 /// `max_entries` and so the size a cache runs at, they give recall@10
-/// 0.998 against brute force at 0.24 ms p50. ef_search 32 gives 0.993 at
-/// 0.19 ms: 48 buys margin for larger caches. At 100k the same settings
-/// keep recall@10 at 0.989 (32 would drop it to 0.975). M 16 with
+/// 0.995-0.996 against brute force at 0.21 ms p50. At 100k, ef_search 40
+/// is the smallest that keeps recall@10 at 0.98 or more (0.982-0.984 in
+/// two builds; 32 gives 0.971-0.975), and on a quiet machine it searches
+/// in 0.44 ms p50, where 48 took 0.52 ms (recall 0.987-0.989). M 16 with
 /// ef_construction 200 had the best recall per query time of the grid;
-/// the cost is build time (6.7 s for 10k, 289 s for 100k, on a busy
-/// machine). The graph is rebuilt only when tombstones pile up.
+/// the cost is build time (7-13 s for 10k, 120-495 s for 100k, quiet to
+/// busy). The graph is rebuilt only when tombstones pile up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexParams {
     /// Neighbours kept per node and layer (`M`).
@@ -35,7 +36,7 @@ impl Default for IndexParams {
         Self {
             max_connections: 16,
             ef_construction: 200,
-            ef_search: 48,
+            ef_search: 40,
         }
     }
 }
