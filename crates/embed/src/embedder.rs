@@ -125,8 +125,8 @@ impl Embedder {
     ///
     /// With [`EmbedderOptions::optimised_file`] (the default), the first
     /// load writes the optimised model file (a few hundred milliseconds more,
-    /// once) and later loads read it. A file that does not load is logged
-    /// as a warning, deleted and made again.
+    /// once) and later loads map it. A file that does not load is logged as
+    /// a warning, deleted and made again.
     pub fn load_with(paths: &EmbedderPaths, options: EmbedderOptions) -> Result<Self> {
         Self::load_in(paths, options, optimised::user_cache_dir().as_deref())
     }
