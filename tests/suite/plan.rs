@@ -4,22 +4,12 @@
 use distiq_test_support::MockServer;
 use serde_json::json;
 
-use super::run::{LIB, answer, distiq, events, git, read, replace_plan, repo, requests};
+use super::run::{LIB, answer, distiq, events, git, port_8081_world, read, repo, requests};
 use crate::util::World;
 
 #[tokio::test]
 async fn a_plan_with_exact_code_is_shown_and_costs_nothing_to_execute() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, server) = port_8081_world().await;
 
     let out = w.ok(&mut distiq(
         &w,
@@ -93,17 +83,7 @@ async fn a_plan_the_executor_model_must_carry_out_is_priced_at_the_execute_tier(
 
 #[tokio::test]
 async fn a_saved_plan_is_carried_out_later_without_planning_again() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, server) = port_8081_world().await;
     let file = w.home.join("port.plan.json");
     let file = file.to_str().unwrap();
 
@@ -136,17 +116,7 @@ async fn a_saved_plan_is_carried_out_later_without_planning_again() {
 
 #[tokio::test]
 async fn a_saved_plan_that_no_longer_fits_is_refused_with_nothing_changed() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, server) = port_8081_world().await;
     let file = w.home.join("port.plan.json");
     let file = file.to_str().unwrap();
     w.ok(&mut distiq(

@@ -1,24 +1,11 @@
 //! The semantic cache across runs: a repeated task is served without a
 //! planner call; a changed file makes it miss.
 
-use distiq_test_support::MockServer;
-
 use super::*;
-use crate::util::World;
 
 #[tokio::test]
 async fn a_second_identical_run_is_served_from_the_cache_without_a_planner_call() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, server) = port_8081_world().await;
     let task = "move the server to port 8081";
     w.ok(&mut distiq(&w, &["run", task, "--no-route"]));
     w.ok(&mut distiq(&w, &["undo"]));
@@ -45,17 +32,7 @@ async fn a_second_identical_run_is_served_from_the_cache_without_a_planner_call(
 
 #[tokio::test]
 async fn the_same_task_after_its_file_changed_misses_the_cache() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, server) = port_8081_world().await;
     let task = "move the server to port 8081";
     w.ok(&mut distiq(&w, &["run", task, "--no-route"]));
     w.ok(&mut distiq(&w, &["undo"]));

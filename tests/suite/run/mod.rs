@@ -72,6 +72,24 @@ pub fn distiq(world: &World, args: &[&str]) -> Command {
     cmd
 }
 
+/// A repository (as [`repo`] makes it) whose fake planner, on the mid
+/// tier, answers every task with a plan moving `src/lib.rs` from port 8080
+/// to 8081 in exact code: no executor call is needed.
+pub async fn port_8081_world() -> (World, MockServer) {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "mid",
+        "code_plan",
+        replace_plan("    8080\n", "    8081\n"),
+        None,
+    )
+    .await;
+    let w = World::new();
+    repo(&w, &server, "");
+    (w, server)
+}
+
 /// Answers structured requests for `schema` on `model` with `value`
 /// (every time, or the first `times` times, ahead of the catch-all ones).
 pub async fn answer(
@@ -183,17 +201,7 @@ fn run_args<'a>(task: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 
 #[tokio::test]
 async fn a_task_is_planned_applied_validated_and_committed() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, server) = port_8081_world().await;
 
     let out = w.ok(&mut distiq(
         &w,
@@ -236,17 +244,7 @@ async fn a_task_is_planned_applied_validated_and_committed() {
 
 #[tokio::test]
 async fn json_mode_streams_every_event_as_a_line_then_the_outcome() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, _server) = port_8081_world().await;
 
     let out = w.ok(&mut distiq(
         &w,
@@ -429,17 +427,7 @@ async fn a_routed_task_is_planned_on_the_tier_its_route_chose() {
 
 #[tokio::test]
 async fn without_the_embedding_model_the_run_goes_on_unrouted_and_says_what_to_run() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, server) = port_8081_world().await;
     let missing = w.home.join("no-models-here");
 
     let out =

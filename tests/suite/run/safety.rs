@@ -9,17 +9,7 @@ use crate::util::World;
 
 #[tokio::test]
 async fn dirty_files_the_plan_touches_stop_the_run_unless_allowed() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, _server) = port_8081_world().await;
     let dirty = format!("{LIB}// my work in progress\n");
     w.write("src/lib.rs", &dirty);
 
@@ -121,17 +111,7 @@ async fn the_budget_stops_cleanly_with_nothing_half_applied() {
 
 #[tokio::test]
 async fn the_day_budget_counts_what_the_ledger_says_was_spent_today() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, server) = port_8081_world().await;
     // The first task spends $0.0036 (1000 tokens in at $3/M, 100 out at $6/M).
     w.ok(&mut distiq(&w, &run_args("use port 8081", &[])));
     w.ok(&mut distiq(&w, &["undo"]));
@@ -210,17 +190,7 @@ async fn a_crash_during_the_write_leaves_the_tree_whole_after_a_restart() {
 
 #[tokio::test]
 async fn undo_reverts_the_run_commit() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, _server) = port_8081_world().await;
     w.ok(&mut distiq(&w, &run_args("use port 8081", &[])));
     assert_eq!(git(&w, &["rev-list", "--count", "HEAD"]).trim(), "2");
 
@@ -288,17 +258,7 @@ async fn a_crash_at_any_point_of_the_write_leaves_the_tree_as_it_was_or_complete
 
 #[tokio::test]
 async fn ctrl_c_during_validation_kills_the_check_and_rolls_the_task_back() {
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "mid",
-        "code_plan",
-        replace_plan("    8080\n", "    8081\n"),
-        None,
-    )
-    .await;
-    let w = World::new();
-    repo(&w, &server, "");
+    let (w, _server) = port_8081_world().await;
     let started = w.repo.join(".git/check-started");
     let check = format!("touch {} && sleep 600", started.display());
     let mut child = distiq(
