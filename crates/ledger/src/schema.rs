@@ -265,7 +265,7 @@ mod tests {
         migrate(
             &mut conn,
             &path,
-            &[V1, V2, "CREATE TABLE budgets (x INTEGER);"],
+            &[V1, V2, V3, "CREATE TABLE budgets (x INTEGER);"],
         )
         .unwrap();
         let err = migrate(&mut conn, &path, MIGRATIONS).unwrap_err();
@@ -273,15 +273,15 @@ mod tests {
             matches!(
                 err,
                 Error::TooNew {
-                    found: 3,
-                    supported: 2,
+                    found: 4,
+                    supported: 3,
                     ..
                 }
             ),
             "{err:?}"
         );
         assert!(err.to_string().contains("upgrade distiq"), "{err}");
-        assert_eq!(version(&conn), 3);
+        assert_eq!(version(&conn), 4);
     }
 
     #[test]

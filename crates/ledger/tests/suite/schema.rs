@@ -21,7 +21,7 @@ fn an_empty_file_is_upgraded_to_the_current_schema_in_wal_mode() {
     ledger
         .record(&costing("2026-11-24T10:00:00Z", 5, None), None)
         .unwrap();
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(pragma_i64(&path, "user_version"), SCHEMA_VERSION);
     let conn = Connection::open(&path).unwrap();
     let mode: String = conn
