@@ -147,20 +147,22 @@ impl Registry {
     }
 
     /// The models to try for a route, strongest last: its model, then its
-    /// fallbacks. Each with the tier it is recorded under.
+    /// fallbacks. Each with the tier it is recorded under: the route's own
+    /// model under the route's tier (even when a higher tier uses the same
+    /// model, as with one local model on every tier), a fallback under the
+    /// highest tier that uses it, never below the route's.
     pub fn chain(&self, route: &StageRoute) -> Vec<(ModelRef, Tier)> {
-        std::iter::once(route.model.clone())
-            .chain(route.fallbacks.iter().cloned())
-            .map(|m| {
-                let tier = Tier::ALL
-                    .into_iter()
-                    .rev()
-                    .find(|t| self.config.tier_model(*t) == m)
-                    .unwrap_or(route.tier)
-                    .max(route.tier);
-                (m, tier)
-            })
-            .collect()
+        let own = std::iter::once((route.model.clone(), route.tier));
+        let fallbacks = route.fallbacks.iter().cloned().map(|m| {
+            let tier = Tier::ALL
+                .into_iter()
+                .rev()
+                .find(|t| self.config.tier_model(*t) == m)
+                .unwrap_or(route.tier)
+                .max(route.tier);
+            (m, tier)
+        });
+        own.chain(fallbacks).collect()
     }
 
     /// A structured call for `stage` that climbs the fallback chain when a

@@ -278,3 +278,28 @@ async fn when_every_model_fails_the_error_names_each_failure() {
     );
     assert!(err.contains("500"), "{err}");
 }
+
+/// mid and top share `fake:big` here: a mid-tier stage's own model is
+/// recorded as mid (what the stage asked for), not as the highest tier that
+/// happens to use the same model.
+#[tokio::test]
+async fn a_model_shared_by_two_tiers_is_recorded_under_the_tier_the_stage_asked_for() {
+    let server = MockServer::start().await;
+    let s = setup(&server);
+    let reg = Registry::new(s.config.clone(), env(&[]), Arc::new(VecSink::default()));
+
+    let mid = s.config.route(Stage::Plan, Tier::Mid);
+    let chain = reg.chain(&mid);
+
+    assert_eq!(chain[0], ("fake:big".parse().unwrap(), Tier::Mid));
+    // A fallback still goes under the highest tier that uses it, never
+    // below the stage's.
+    let cheap = s.config.route(Stage::Plan, Tier::Cheap);
+    assert_eq!(
+        reg.chain(&cheap),
+        [
+            ("fake:small".parse().unwrap(), Tier::Cheap),
+            ("fake:big".parse().unwrap(), Tier::Top)
+        ]
+    );
+}
