@@ -4,7 +4,7 @@
 //! the answer from those facts alone, streamed. The large context goes to
 //! the cheap model; the expensive one reads a page of facts.
 
-use distiq_cache::{Dependency, Entry, Payload};
+use distiq_cache::{Dependency, Entry, NewEntry, Payload};
 use distiq_core::{Event, Money, RouteDecision, Stage, Task};
 use distiq_llm::{Part, Role};
 use schemars::JsonSchema;
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::budget::TaskSpend;
 use crate::call::{Calls, climb};
+use crate::keep::CacheEntry;
 use crate::prompt::{self, ANSWERER, EXTRACTOR};
 use crate::{Pipeline, Result, RunControl};
 
@@ -197,13 +198,17 @@ impl Pipeline {
             .iter()
             .filter_map(|p| Dependency::file(&self.root, p).ok())
             .collect();
-        self.store(
-            question,
-            embedding.as_ref(),
-            Payload::Answer(answer.clone()),
-            deps,
-            spend.cost,
-        );
+        if let Some(embedding) = embedding {
+            self.store(CacheEntry {
+                embedding,
+                entry: NewEntry {
+                    request: question.to_owned(),
+                    payload: Payload::Answer(answer.clone()),
+                    dependencies: deps,
+                    cost: spend.cost,
+                },
+            });
+        }
         outcome.answer = answer;
         outcome.facts = facts.facts;
         outcome.spend = self.spend.task(task.id);

@@ -54,6 +54,7 @@ mod call;
 mod error;
 mod estimate;
 mod execute;
+mod keep;
 mod local;
 mod plan;
 mod prompt;

@@ -2,8 +2,7 @@
 
 use distiq_cache::{Dependency, Entry, NewEntry, Payload};
 use distiq_core::{
-    CheckSummary, CodePlan, Event, FileDelta, Money, RouteDecision, Stage, Task, TaskId, TaskKind,
-    Tier,
+    CheckSummary, CodePlan, Event, FileDelta, Money, RouteDecision, Stage, Task, TaskKind, Tier,
 };
 use distiq_embed::Embedding;
 use distiq_executor::{Changeset, RepoPath, check_clean};
@@ -15,7 +14,8 @@ use crate::budget::TaskSpend;
 use crate::call::Calls;
 use crate::estimate::{self, Estimate};
 use crate::execute::Executor;
-use crate::session::{CacheEntry, Pending};
+use crate::keep::{CacheEntry, commit_message};
+use crate::session::Pending;
 use crate::tree::Tree;
 use crate::{Error, Laps, Pipeline, Result, RunControl, plan, prompt};
 
@@ -248,36 +248,11 @@ impl Pipeline {
         tree.keep();
         laps.lap("commit");
         if let Some(entry) = entry {
-            self.store_entry(entry);
+            self.store(entry);
         }
         laps.lap("cache store");
         outcome.spend = self.spend.task(task.id);
         Ok(outcome)
-    }
-
-    /// Commits `paths` for the task, saying so; `None` when they already
-    /// match HEAD.
-    pub(crate) fn commit(
-        &self,
-        task: TaskId,
-        paths: &[RepoPath],
-        message: &str,
-    ) -> Result<Option<String>> {
-        let Some(info) = distiq_executor::commit(&self.root, paths, message, task)? else {
-            return Ok(None);
-        };
-        if info.fallback_signature {
-            self.emit(Event::Warning {
-                message: "git has no user.name/user.email here; the commit is signed distiq <distiq@localhost>".to_owned(),
-            });
-        }
-        self.emit(Event::Committed {
-            task_id: task,
-            commit: info.id.clone(),
-            summary: info.summary.clone(),
-            paths: info.paths.clone(),
-        });
-        Ok(Some(info.id))
     }
 
     /// What the cache keeps of a task that passed: a plan that passed
@@ -302,18 +277,6 @@ impl Pipeline {
                 cost,
             },
         })
-    }
-
-    /// Stores `entry` in the cache, if there is one.
-    pub(crate) fn store_entry(&self, entry: CacheEntry) {
-        let CacheEntry { embedding, entry } = entry;
-        self.store(
-            &entry.request,
-            Some(&embedding),
-            entry.payload,
-            entry.dependencies,
-            entry.cost,
-        );
     }
 
     /// Routes the task, then carries on with the `given` plan, or looks the
@@ -719,92 +682,5 @@ impl Pipeline {
                 source,
             },
         }
-    }
-
-    /// The plan's files as they are now: what a cached copy depends on.
-    pub(crate) fn dependencies(&self, plan: &CodePlan) -> Vec<Dependency> {
-        let mut paths: Vec<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
-        paths.sort_unstable();
-        paths.dedup();
-        paths
-            .into_iter()
-            .filter_map(|p| Dependency::file(&self.root, p).ok())
-            .collect()
-    }
-
-    /// Stores an entry in the cache, if there is one; a failure is a warning.
-    pub(crate) fn store(
-        &self,
-        request: &str,
-        embedding: Option<&Embedding>,
-        payload: Payload,
-        dependencies: Vec<Dependency>,
-        cost: Money,
-    ) {
-        let (Some(cache), Some(embedding)) = (&self.cache, embedding) else {
-            return;
-        };
-        let entry = NewEntry {
-            request: request.to_owned(),
-            payload,
-            dependencies,
-            cost,
-        };
-        if let Err(e) = cache.insert(entry, embedding).and_then(|_| cache.flush()) {
-            self.emit(Event::Warning {
-                message: format!("the result could not be stored in the semantic cache: {e}"),
-            });
-        }
-    }
-}
-
-/// The commit message: the plan's summary as the subject, the task in the
-/// body (the executor adds the `Distiq-Task` trailer).
-fn commit_message(plan: &CodePlan, task: &str) -> String {
-    let summary = plan.summary.trim();
-    let first = summary.lines().next().unwrap_or("distiq task").trim();
-    let subject: String = if first.chars().count() > 72 {
-        let cut: String = first.chars().take(71).collect();
-        format!("{}…", cut.trim_end())
-    } else {
-        first.to_owned()
-    };
-    let subject = if subject.is_empty() {
-        "distiq task".to_owned()
-    } else {
-        subject
-    };
-    let mut body = String::new();
-    if summary.len() > first.len() || first != subject {
-        body.push_str(summary);
-        body.push_str("\n\n");
-    }
-    body.push_str("Task: ");
-    body.push_str(task.trim());
-    format!("{subject}\n\n{body}\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_commit_subject_is_the_summary_cut_at_72() {
-        let plan = CodePlan {
-            summary: "Add a --json flag".into(),
-            files: vec![],
-        };
-        assert_eq!(
-            commit_message(&plan, "add json output"),
-            "Add a --json flag\n\nTask: add json output\n"
-        );
-        let long = CodePlan {
-            summary: "x".repeat(100),
-            files: vec![],
-        };
-        let msg = commit_message(&long, "t");
-        let subject = msg.lines().next().unwrap();
-        assert!(subject.chars().count() <= 72, "{subject}");
-        assert!(msg.contains(&"x".repeat(100)), "{msg}");
     }
 }

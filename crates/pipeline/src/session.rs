@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use distiq_cache::NewEntry;
 use distiq_core::{CodePlan, Event, FileDelta, Task, Tier};
-use distiq_embed::Embedding;
 use distiq_executor::RepoPath;
 use distiq_llm::CallContext;
 use tokio_util::sync::CancellationToken;
 
+use crate::keep::CacheEntry;
 use crate::tree::Tree;
 use crate::{Error, Pipeline, Result};
 
@@ -53,13 +52,6 @@ pub struct PendingFile {
     pub diff: String,
 }
 
-/// A plan to store in the cache once the change it made is kept.
-#[derive(Debug, Clone)]
-pub(crate) struct CacheEntry {
-    pub embedding: Embedding,
-    pub entry: NewEntry,
-}
-
 /// A task's validated change, written to the work tree and not committed,
 /// until [`Pipeline::finish_review`] keeps or puts back each file.
 #[derive(Debug, Clone)]
@@ -71,22 +63,20 @@ pub struct Pending {
     /// The commit message the accepted files get.
     pub message: String,
     tree: Tree,
-    /// What the task left in each file, to notice a file changed since.
+    /// What the task left in each changed file, to notice a file changed
+    /// since.
     written: BTreeMap<String, Option<String>>,
     cache: Option<CacheEntry>,
 }
 
 impl Pending {
     pub(crate) fn new(task: Task, tree: Tree, message: String, cache: Option<CacheEntry>) -> Self {
-        let files = tree
-            .deltas()
-            .into_iter()
-            .map(|delta| PendingFile {
-                diff: tree.diff_of(&delta.path),
-                delta,
-            })
-            .collect();
-        let written = tree.current();
+        let mut files = Vec::new();
+        let mut written = BTreeMap::new();
+        for (delta, diff, now) in tree.changes() {
+            written.insert(delta.path.clone(), now);
+            files.push(PendingFile { delta, diff });
+        }
         Self {
             task,
             files,
@@ -174,7 +164,7 @@ impl Pipeline {
         if outcome.reverted.is_empty()
             && let Some(entry) = cache
         {
-            self.store_entry(entry);
+            self.store(entry);
         }
         Ok(outcome)
     }

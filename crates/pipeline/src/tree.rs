@@ -86,23 +86,40 @@ impl Tree {
             .collect()
     }
 
-    /// Each written file now against before the task.
+    /// Each written file's content before the task and now (one read).
+    fn before_and_now(&self) -> impl Iterator<Item = (&str, Option<&str>, Option<String>)> {
+        self.originals.iter().map(|(path, before)| {
+            let now = std::fs::read_to_string(self.root.join(path)).ok();
+            (path.as_str(), before.as_deref(), now)
+        })
+    }
+
+    /// Each written file now against before the task; files written back
+    /// to what they were are left out.
     pub fn deltas(&self) -> Vec<FileDelta> {
-        self.originals
-            .iter()
-            .map(|(path, before)| {
-                let now = std::fs::read_to_string(self.root.join(path)).ok();
-                delta(path.clone(), before.as_deref(), now.as_deref())
-            })
-            .filter(|d| d.added > 0 || d.removed > 0 || d.action != FileAction::Modify)
+        self.before_and_now()
+            .map(|(path, before, now)| delta(path.to_owned(), before, now.as_deref()))
+            .filter(changed)
             .collect()
     }
 
     /// A unified diff of every written file against before the task.
     pub fn diff(&self) -> String {
-        self.originals
-            .iter()
-            .map(|(path, before)| file_diff(&self.root, path, before.as_deref()))
+        self.before_and_now()
+            .map(|(path, before, now)| unified_diff(path, before, now.as_deref()))
+            .collect()
+    }
+
+    /// What [`deltas`](Self::deltas) gives, each with its unified diff and
+    /// the file's content now.
+    pub fn changes(&self) -> Vec<(FileDelta, String, Option<String>)> {
+        self.before_and_now()
+            .map(|(path, before, now)| {
+                let d = delta(path.to_owned(), before, now.as_deref());
+                let diff = unified_diff(path, before, now.as_deref());
+                (d, diff, now)
+            })
+            .filter(|(d, _, _)| changed(d))
             .collect()
     }
 
@@ -160,14 +177,6 @@ impl Tree {
             .collect()
     }
 
-    /// A unified diff of one written file against before the task.
-    pub fn diff_of(&self, path: &str) -> String {
-        let Some(before) = self.originals.get(path) else {
-            return String::new();
-        };
-        file_diff(&self.root, path, before.as_deref())
-    }
-
     /// Forgets the writes: they are the task's result now.
     pub fn keep(&mut self) {
         self.originals.clear();
@@ -175,26 +184,23 @@ impl Tree {
     }
 }
 
-/// A unified diff of `path` as it is now against `before` (`None`: it did
+/// A unified diff of `path` from `before` to `now` (`None`: the file does
 /// not exist).
-fn file_diff(root: &Path, path: &str, before: Option<&str>) -> String {
-    let now = std::fs::read_to_string(root.join(path)).ok();
-    let (old, new) = (before.unwrap_or(""), now.as_deref().unwrap_or(""));
-    let a = if before.is_some() {
-        format!("a/{path}")
-    } else {
-        "/dev/null".to_owned()
+fn unified_diff(path: &str, before: Option<&str>, now: Option<&str>) -> String {
+    let side = |content: Option<&str>, prefix: &str| match content {
+        Some(_) => format!("{prefix}/{path}"),
+        None => "/dev/null".to_owned(),
     };
-    let b = if now.is_some() {
-        format!("b/{path}")
-    } else {
-        "/dev/null".to_owned()
-    };
-    similar::TextDiff::from_lines(old, new)
+    similar::TextDiff::from_lines(before.unwrap_or(""), now.unwrap_or(""))
         .unified_diff()
         .context_radius(3)
-        .header(&a, &b)
+        .header(&side(before, "a"), &side(now, "b"))
         .to_string()
+}
+
+/// Whether a delta changed anything: a file written back as it was did not.
+fn changed(d: &FileDelta) -> bool {
+    d.added > 0 || d.removed > 0 || d.action != FileAction::Modify
 }
 
 /// Lines added and removed between two versions of a file.
