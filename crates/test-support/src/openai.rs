@@ -279,3 +279,46 @@ pub async fn mount_sequence(server: &MockServer, templates: Vec<ResponseTemplate
             .await;
     }
 }
+
+/// Answers streamed structured requests for the JSON schema named `schema`
+/// on `model` with `value` (1,000 tokens in, 100 out): every time, or only
+/// the first `times` times and ahead of the catch-all answers.
+pub async fn answer_structured(
+    server: &MockServer,
+    model: &str,
+    schema: &str,
+    value: Value,
+    times: Option<u64>,
+) {
+    let mut mock = chat_mock()
+        .and(wiremock::matchers::body_partial_json(json!({
+            "model": model,
+            "response_format": { "json_schema": { "name": schema } }
+        })))
+        .respond_with(sse_template(stream_structured(
+            &value.to_string(),
+            "stop",
+            usage(1_000, 100),
+        )));
+    if let Some(n) = times {
+        mock = mock.up_to_n_times(n).with_priority(1);
+    }
+    mock.mount(server).await;
+}
+
+/// The (model, schema name or "text") of every request received, in order.
+pub async fn models_and_schemas(server: &MockServer) -> Vec<(String, String)> {
+    crate::request_bodies(server)
+        .await
+        .iter()
+        .map(|b| {
+            (
+                b["model"].as_str().unwrap_or_default().to_owned(),
+                b["response_format"]["json_schema"]["name"]
+                    .as_str()
+                    .unwrap_or("text")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}

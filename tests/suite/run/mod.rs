@@ -9,9 +9,8 @@ use std::process::{Command, Output};
 
 use distiq_ledger::{Ledger, StatsQuery};
 use distiq_test_support::MockServer;
-use distiq_test_support::openai::{base_url, chat_mock, sse_template, stream_structured, usage};
+use distiq_test_support::openai::base_url;
 use serde_json::{Value, json};
-use wiremock::matchers::body_partial_json;
 
 use crate::util::World;
 
@@ -90,47 +89,9 @@ pub async fn port_8081_world() -> (World, MockServer) {
     (w, server)
 }
 
-/// Answers structured requests for `schema` on `model` with `value`
-/// (every time, or the first `times` times, ahead of the catch-all ones).
-pub async fn answer(
-    server: &MockServer,
-    model: &str,
-    schema: &str,
-    value: Value,
-    times: Option<u64>,
-) {
-    let mut mock = chat_mock()
-        .and(body_partial_json(json!({
-            "model": model,
-            "response_format": { "json_schema": { "name": schema } }
-        })))
-        .respond_with(sse_template(stream_structured(
-            &value.to_string(),
-            "stop",
-            usage(1_000, 100),
-        )));
-    if let Some(n) = times {
-        mock = mock.up_to_n_times(n).with_priority(1);
-    }
-    mock.mount(server).await;
-}
-
-/// The (model, schema name or "text") of every request received, in order.
-pub async fn requests(server: &MockServer) -> Vec<(String, String)> {
-    distiq_test_support::request_bodies(server)
-        .await
-        .iter()
-        .map(|b| {
-            (
-                b["model"].as_str().unwrap_or_default().to_owned(),
-                b["response_format"]["json_schema"]["name"]
-                    .as_str()
-                    .unwrap_or("text")
-                    .to_owned(),
-            )
-        })
-        .collect()
-}
+pub use distiq_test_support::openai::{
+    answer_structured as answer, models_and_schemas as requests,
+};
 
 /// How many requests asked for a plan.
 pub async fn plan_requests(server: &MockServer) -> usize {

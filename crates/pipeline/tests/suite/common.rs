@@ -8,10 +8,9 @@ use std::sync::Arc;
 use distiq_config::{Config, ConfigBuilder};
 use distiq_core::{Event, VecSink};
 use distiq_pipeline::{Options, Pipeline};
-use distiq_test_support::openai::{base_url, chat_mock, sse_template, stream_structured, usage};
+use distiq_test_support::openai::base_url;
 use serde_json::{Value, json};
 use wiremock::MockServer;
-use wiremock::matchers::body_partial_json;
 
 pub struct Repo {
     _tmp: tempfile::TempDir,
@@ -114,47 +113,9 @@ impl Repo {
     }
 }
 
-/// Answers structured requests for schema `schema` on model `model` with
-/// `value`, every time (or `times` times, at `priority`).
-pub async fn answer(
-    server: &MockServer,
-    model: &str,
-    schema: &str,
-    value: Value,
-    times: Option<u64>,
-) {
-    let mut mock = chat_mock()
-        .and(body_partial_json(json!({
-            "model": model,
-            "response_format": { "json_schema": { "name": schema } }
-        })))
-        .respond_with(sse_template(stream_structured(
-            &value.to_string(),
-            "stop",
-            usage(1_000, 100),
-        )));
-    if let Some(n) = times {
-        mock = mock.up_to_n_times(n).with_priority(1);
-    }
-    mock.mount(server).await;
-}
-
-/// The (model, schema name) of every request the server received.
-pub async fn requests(server: &MockServer) -> Vec<(String, String)> {
-    distiq_test_support::request_bodies(server)
-        .await
-        .iter()
-        .map(|b| {
-            (
-                b["model"].as_str().unwrap_or_default().to_owned(),
-                b["response_format"]["json_schema"]["name"]
-                    .as_str()
-                    .unwrap_or("text")
-                    .to_owned(),
-            )
-        })
-        .collect()
-}
+pub use distiq_test_support::openai::{
+    answer_structured as answer, models_and_schemas as requests,
+};
 
 /// A one-file plan replacing `old` with `new` in `path`.
 pub fn replace_plan(path: &str, old: &str, new: &str) -> Value {
