@@ -2,10 +2,10 @@
 //! forced tier, and a validated change reviewed file by file.
 
 use distiq_core::{Event, Tier};
-use distiq_pipeline::{Error, Options, RunControl};
+use distiq_pipeline::{Error, Options, Pending, Pipeline, RunControl};
 use serde_json::{Value, json};
 
-use super::common::{answer, head_message, kinds, repo, requests};
+use super::common::{Repo, answer, head_message, kinds, repo, requests};
 
 const A: &str = "pub fn a() -> u32 {\n    1\n}\n";
 const B: &str = "pub fn b() -> u32 {\n    2\n}\n";
@@ -31,6 +31,24 @@ fn two_file_plan() -> Value {
     })
 }
 
+/// A repository with both files, its planner answering with
+/// [`two_file_plan`].
+async fn two_files() -> (wiremock::MockServer, Repo) {
+    let server = wiremock::MockServer::start().await;
+    answer(&server, "mid", "code_plan", two_file_plan(), None).await;
+    let r = repo(&server, &[("src/a.rs", A), ("src/b.rs", B)], "");
+    (server, r)
+}
+
+/// The validated change of the two-file task, awaiting review.
+async fn pending_change(p: &Pipeline) -> Pending {
+    p.run_with("bump both constants", &review())
+        .await
+        .unwrap()
+        .pending
+        .unwrap()
+}
+
 fn review() -> RunControl {
     RunControl {
         review: true,
@@ -40,9 +58,7 @@ fn review() -> RunControl {
 
 #[tokio::test]
 async fn a_review_commits_the_accepted_files_and_puts_the_rejected_back() {
-    let server = wiremock::MockServer::start().await;
-    answer(&server, "mid", "code_plan", two_file_plan(), None).await;
-    let r = repo(&server, &[("src/a.rs", A), ("src/b.rs", B)], "");
+    let (_server, r) = two_files().await;
     let (p, events) = r.pipeline(&[], Options::default());
 
     let out = p.run_with("bump both constants", &review()).await.unwrap();
@@ -81,17 +97,10 @@ async fn a_review_commits_the_accepted_files_and_puts_the_rejected_back() {
 
 #[tokio::test]
 async fn rejecting_everything_leaves_the_tree_and_history_as_before() {
-    let server = wiremock::MockServer::start().await;
-    answer(&server, "mid", "code_plan", two_file_plan(), None).await;
-    let r = repo(&server, &[("src/a.rs", A), ("src/b.rs", B)], "");
+    let (_server, r) = two_files().await;
     let (p, _) = r.pipeline(&[], Options::default());
 
-    let pending = p
-        .run_with("bump both constants", &review())
-        .await
-        .unwrap()
-        .pending
-        .unwrap();
+    let pending = pending_change(&p).await;
     let done = p.finish_review(pending, &[]).unwrap();
 
     assert_eq!(done.commit, None);
@@ -105,16 +114,9 @@ async fn rejecting_everything_leaves_the_tree_and_history_as_before() {
 
 #[tokio::test]
 async fn a_file_edited_during_the_review_is_not_put_back_over_the_edit() {
-    let server = wiremock::MockServer::start().await;
-    answer(&server, "mid", "code_plan", two_file_plan(), None).await;
-    let r = repo(&server, &[("src/a.rs", A), ("src/b.rs", B)], "");
+    let (_server, r) = two_files().await;
     let (p, _) = r.pipeline(&[], Options::default());
-    let pending = p
-        .run_with("bump both constants", &review())
-        .await
-        .unwrap()
-        .pending
-        .unwrap();
+    let pending = pending_change(&p).await;
 
     // The user touches b while looking at the diff.
     let mine = "pub fn b() -> u32 {\n    42 // mine\n}\n";
@@ -154,9 +156,7 @@ async fn a_forced_tier_plans_on_that_tier_and_says_so() {
 
 #[tokio::test]
 async fn a_cancelled_task_does_not_cancel_the_next_one() {
-    let server = wiremock::MockServer::start().await;
-    answer(&server, "mid", "code_plan", two_file_plan(), None).await;
-    let r = repo(&server, &[("src/a.rs", A), ("src/b.rs", B)], "");
+    let (_server, r) = two_files().await;
     let (p, _) = r.pipeline(&[], Options::default());
 
     let first = RunControl::default();
