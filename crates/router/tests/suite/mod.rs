@@ -69,7 +69,7 @@ pub fn holdout2_set() -> Vec<Labelled> {
 }
 
 /// 48 plainly worded prompts, 6 per kind, written after the exemplar round
-/// and scored once (data/holdout3.jsonl).
+/// and never tuned on (data/holdout3.jsonl).
 pub fn holdout3_set() -> Vec<Labelled> {
     read_labels(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/holdout3.jsonl")).unwrap()
 }
