@@ -329,7 +329,7 @@ pub(crate) const NAMES: &[(&str, &[&str])] = &[
     ("rustfmt", &["rustfmt"]),
     ("gofmt", &["gofmt"]),
     ("git", &["git"]),
-    ("github", &["github"]),
+    ("github", &["github", "gh"]),
     ("gitlab", &["gitlab"]),
     ("bitbucket", &["bitbucket"]),
     ("jenkins", &["jenkins"]),
@@ -419,7 +419,25 @@ pub(crate) const SCOPE_UNITS: &[&str] = &[
     "classes", "crate", "crates", "package", "packages", "component", "components", "struct",
     "structs", "test", "tests", "place", "places", "project", "codebase", "repo", "repository",
     "workspace", "directory", "folder", "code", "callers", "caller", "call", "calls", "usages",
-    "occurrences", "line", "block", "type", "types",
+    "occurrences", "line", "block", "type", "types", "fn", "fns", "func", "funcs", "functs",
+    "endpoint", "endpoints", "route", "routes", "handler", "handlers", "table", "tables",
+    "service", "services", "script", "scripts", "job", "jobs", "command", "commands",
+    "subcommand", "subcommands",
+];
+
+/// Units that are the whole project: "the whole frontend", "across the
+/// app" and "in this app" all name it entirely.
+pub(crate) const PROJECT_UNITS: &[&str] = &[
+    "project", "codebase", "repo", "repository", "workspace", "monorepo", "app", "application",
+    "frontend", "backend", "site", "ui", "system",
+];
+
+/// Nouns that name a thing by the word before them: in "the comments
+/// table" or "the docs page", the word before cues no kind of work.
+pub(crate) const NAMED_THINGS: &[&str] = &[
+    "table", "tables", "column", "columns", "field", "fields", "collection", "collections",
+    "endpoint", "endpoints", "route", "routes", "page", "pages", "service", "services", "model",
+    "models", "schema", "queue", "queues", "topic", "bucket", "buckets", "index",
 ];
 
 /// Words that make a scope phrase whole-project ("every file").
@@ -439,6 +457,11 @@ pub(crate) const LOCAL_DETERMINERS: &[&str] = &["this", "current", "that"];
 pub(crate) const NUMBER_WORDS: &[(&str, &str)] = &[
     ("two", "2"),
     ("twice", "2"),
+    ("double", "2"),
+    ("doubled", "2"),
+    ("triple", "3"),
+    ("tripled", "3"),
+    ("thrice", "3"),
     ("three", "3"),
     ("four", "4"),
     ("five", "5"),

@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lexicon::NAMED_THINGS;
+
 /// One kind of work a request can ask for. A request may have several
 /// ("why do the ledger tests hang?" is a question, about tests, about a
 /// fault) or none ("make the planner stream its output").
@@ -168,6 +170,12 @@ const QUESTION_OPENERS: &[&str] = &[
     "what", "how", "where", "when", "which", "who", "does", "do", "is", "are",
 ];
 
+/// Words that open a question even without a `?` ("what makes cargo
+/// rebuild everything").
+const WH_OPENERS: &[&str] = &[
+    "why", "what", "whats", "how", "hows", "where", "wheres", "which", "who",
+];
+
 /// Determiners that open a report of behaviour ("the export command
 /// ignores --output").
 const REPORT_OPENERS: &[&str] = &["the", "my", "our", "this", "it", "its"];
@@ -183,7 +191,14 @@ const MODALS: &[&str] = &[
 /// lowercase; `text` is the request as typed.
 pub(super) fn intents(words: &[String], text: &str) -> BTreeSet<Intent> {
     let mut out = BTreeSet::new();
-    for w in words {
+    for (i, w) in words.iter().enumerate() {
+        // "the comments table", "the docs page": a name, not a cue.
+        if words
+            .get(i + 1)
+            .is_some_and(|next| NAMED_THINGS.contains(&next.as_str()))
+        {
+            continue;
+        }
         // "explaining" cues as "explain" does.
         let stemmed = super::stem(w);
         for (intent, cues) in CUES {
@@ -204,7 +219,7 @@ pub(super) fn intents(words: &[String], text: &str) -> BTreeSet<Intent> {
     }
     let first = words.first().map(String::as_str).unwrap_or_default();
     let asks = text.trim_end().ends_with('?');
-    if asks && QUESTION_OPENERS.contains(&first) {
+    if (asks && QUESTION_OPENERS.contains(&first)) || WH_OPENERS.contains(&first) {
         out.insert(Intent::Question);
     }
     // A statement about how something behaves, not an instruction: a

@@ -16,7 +16,7 @@
 //! | quoted strings | `"Hello"`, `` `distiq models` `` | one side only → the other has the same words unquoted |
 //! | languages, tools, formats, platforms, colours | Python, Rust, npm, cargo, pytest, jest, JSON, YAML, French, Windows | the same set on both sides (naming a language on one side only is a different request) |
 //! | polarity | add/remove, enable/disable, allow/deny, increase/decrease, before/after, show/hide, with/without, sync/async, … ([`crate::lexicon`]) | on each axis, one side only positive and the other only negative → differ; one side silent is fine (a paraphrase may say "make it accept" for "add") |
-//! | negation | not, never, don't, no longer | both negated or neither |
+//! | negation | not, never, don't, without, "instead of crashing" | a word negated on one side (the next content words after the negation, within its clause) may not appear un-negated on the other: "don't log the token" ≠ "log the token", but "lodash isn't used, drop it" ~ "remove the unused lodash" |
 //! | scope | "in this file" vs "everywhere", "all files", "across the crate" | the same set of scopes (local, global) on both sides |
 //! | roles | `from X to Y`, `Y instead of X`, `replace X with Y` | a token that is the source on one side may not be the target on the other |
 //! | intent | tests, docs, a fix, a question, performance (incl. caching), configuration, logging, a refactor, validation, concurrency, error handling, a feature, a change to the code ([`Intent`]) | when both sides say what kind of work they want, they must share one ("add a test for the retry policy" ≠ "make the retry policy configurable"); topics (error handling) count only when a side asks for nothing else; an unnamed change ("replace", "convert") agrees with any named change to the code; one side silent is fine |
@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lexicon::{
     GENERIC, GLOBAL_QUANTIFIERS, GLOBAL_WORDS, LOCAL_DETERMINERS, NAMES, NEGATIONS, POLARITY,
-    SCOPE_UNITS, STOPWORDS, SYNONYMS, WELL_KNOWN_FILES,
+    PROJECT_UNITS, SCOPE_UNITS, STOPWORDS, SYNONYMS, WELL_KNOWN_FILES,
 };
 pub use intent::Intent;
 use tokens::{Kind, Tok, parts};
@@ -80,8 +80,9 @@ pub struct Salient {
     pub names: BTreeSet<String>,
     /// The polarity axes the request uses.
     pub polarity: BTreeMap<String, Pole>,
-    /// Whether the request is negated.
-    pub negated: bool,
+    /// The content words the request negates ("don't **log** the
+    /// **token**"), stemmed and folded like `content`.
+    pub negated: BTreeSet<String>,
     /// The scopes it names.
     pub scope: BTreeSet<Scope>,
     /// The kinds of work it asks for.
@@ -96,6 +97,12 @@ pub struct Salient {
     /// Tokens that are a source or a target of the request.
     #[serde(skip)]
     roles: BTreeMap<String, Role>,
+    /// Content words that occur at least once outside a negation.
+    #[serde(skip)]
+    affirmed: BTreeSet<String>,
+    /// Every token's words in order, stemmed (code split into its words).
+    #[serde(skip)]
+    spelled: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,11 +152,9 @@ impl Salient {
             };
             set.insert(t.norm.clone());
         }
-        // "without applying it" negates as "don't apply it" does.
-        s.negated = s
-            .words
-            .iter()
-            .any(|w| NEGATIONS.contains(&w.as_str()) || w == "without");
+        let negation = negation(text);
+        s.negated = negation.negated;
+        s.affirmed = negation.affirmed;
         // A flag names its format: `--json` and "JSON" agree.
         for flag in &s.flags {
             for part in parts(flag) {
@@ -161,11 +166,19 @@ impl Salient {
                 }
             }
         }
-        s.polarity = polarity(&s.words);
+        s.polarity = polarity(&negation.words);
         s.scope = scope(&s.words);
         s.intents = intent::intents(&s.words, text);
         s.roles = roles(&toks);
         s.content = toks.iter().flat_map(content_words).collect();
+        s.spelled = toks
+            .iter()
+            .flat_map(|t| match t.kind {
+                Kind::Word => vec![t.norm.clone()],
+                _ => parts(&t.norm),
+            })
+            .map(|w| stem(&w))
+            .collect();
         s
     }
 
@@ -197,7 +210,7 @@ impl Salient {
                 "quoted strings",
                 &self.quoted,
                 &other.quoted,
-                spelled_identifier as Spelled,
+                spelled_quote as Spelled,
             ),
         ] {
             let a = unmatched(mine, theirs, other, spelled);
@@ -206,12 +219,10 @@ impl Salient {
                 return differ(class, show(&a), show(&b));
             }
         }
-        if self.names != other.names {
-            return differ(
-                "languages and tools",
-                show_diff(&self.names, &other.names),
-                show_diff(&other.names, &self.names),
-            );
+        let a = unmatched(&self.names, &other.names, other, spelled_name);
+        let b = unmatched(&other.names, &self.names, self, spelled_name);
+        if !a.is_empty() || !b.is_empty() {
+            return differ("languages and tools", show(&a), show(&b));
         }
         for (axis, mine) in &self.polarity {
             let Some(theirs) = other.polarity.get(axis) else {
@@ -226,9 +237,16 @@ impl Salient {
                 return differ("polarity", name(mine).to_owned(), name(theirs).to_owned());
             }
         }
-        if self.negated != other.negated {
-            let say = |n: bool| if n { "negated" } else { "not negated" }.to_owned();
-            return differ("negation", say(self.negated), say(other.negated));
+        for (negated, affirmed) in [(self, other), (other, self)] {
+            if let Some(word) = negated.negated.intersection(&affirmed.affirmed).next() {
+                let (left, right) = (format!("not {word}"), word.clone());
+                let (left, right) = if std::ptr::eq(negated, self) {
+                    (left, right)
+                } else {
+                    (right, left)
+                };
+                return differ("negation", left, right);
+            }
         }
         if self.scope != other.scope {
             return differ("scope", show_scope(&self.scope), show_scope(&other.scope));
@@ -287,6 +305,43 @@ fn unmatched(
 /// Whether `other` names `token` in plain words: its parts consecutive
 /// ("parse args" for `parse_args`), or run together ("hashmap").
 fn spelled_identifier(token: &str, other: &Salient) -> bool {
+    // `Order` is a part of the other's `Order.status`.
+    let lower = token.to_lowercase();
+    if other.identifiers.iter().any(|id| {
+        qualified_parts(id)
+            .iter()
+            .any(|p| p.to_lowercase() == lower)
+    }) {
+        return true;
+    }
+    // `users.email` is "the email column of the users table": each part
+    // named, as a word or as code, in any order.
+    let segments = qualified_parts(token);
+    if segments.len() > 1 {
+        return segments.iter().all(|segment| {
+            other
+                .identifiers
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(segment))
+                || spelled_words(segment, other)
+        });
+    }
+    spelled_words(token, other)
+}
+
+/// The segments of a qualified name: `users.email` → `users`, `email`;
+/// `std::fs` → `std`, `fs`.
+fn qualified_parts(token: &str) -> Vec<&str> {
+    token
+        .split("::")
+        .flat_map(|p| p.split('.'))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Whether `other`'s words spell `token`: its parts consecutive, or run
+/// together.
+fn spelled_words(token: &str, other: &Salient) -> bool {
     let wanted: Vec<String> = parts(token).iter().map(|p| stem(p)).collect();
     if wanted.is_empty() || wanted.iter().all(|p| p.len() <= 1) {
         return false;
@@ -294,6 +349,28 @@ fn spelled_identifier(token: &str, other: &Salient) -> bool {
     let words: Vec<String> = other.words.iter().map(|w| stem(w)).collect();
     let joined = wanted.concat();
     words.windows(wanted.len()).any(|w| w == wanted.as_slice()) || words.contains(&joined)
+}
+
+/// Whether `other` has the words of a quoted string, consecutive, among
+/// all its tokens: `` `git merge --squash` `` is "git merge --squash".
+fn spelled_quote(token: &str, other: &Salient) -> bool {
+    let wanted: Vec<String> = parts(token).iter().map(|p| stem(p)).collect();
+    !wanted.is_empty()
+        && other
+            .spelled
+            .windows(wanted.len())
+            .any(|w| w == wanted.as_slice())
+}
+
+/// Whether `other` uses the name as a plain word: "go: why does this
+/// deadlock" names Go as "Go program" does.
+fn spelled_name(name: &str, other: &Salient) -> bool {
+    NAMES
+        .iter()
+        .filter(|(canonical, _)| *canonical == name)
+        .flat_map(|(canonical, aliases)| std::iter::once(canonical).chain(aliases.iter()))
+        .any(|alias| other.words.iter().any(|w| w == alias))
+        || other.words.iter().any(|w| w == name)
 }
 
 /// Whether `other` names the same file: a path with the same last
@@ -339,11 +416,22 @@ fn show_scope(s: &BTreeSet<Scope>) -> String {
     }
 }
 
-fn polarity(words: &[String]) -> BTreeMap<String, Pole> {
+/// The pole of each axis the request uses; a negated polarity word points
+/// the other way ("should not be shown" hides).
+fn polarity(words: &[(String, bool)]) -> BTreeMap<String, Pole> {
     let mut out = BTreeMap::new();
     for (axis, pos, neg) in POLARITY {
-        let p = words.iter().any(|w| pos.contains(&w.as_str()));
-        let n = words.iter().any(|w| neg.contains(&w.as_str()));
+        let (mut p, mut n) = (false, false);
+        for (w, negated) in words {
+            let (is_pos, is_neg) = (pos.contains(&w.as_str()), neg.contains(&w.as_str()));
+            let (is_pos, is_neg) = if *negated {
+                (is_neg, is_pos)
+            } else {
+                (is_pos, is_neg)
+            };
+            p |= is_pos;
+            n |= is_neg;
+        }
         let pole = match (p, n) {
             (true, true) => Pole::Both,
             (true, false) => Pole::Positive,
@@ -357,21 +445,125 @@ fn polarity(words: &[String]) -> BTreeMap<String, Pole> {
 
 fn scope(words: &[String]) -> BTreeSet<Scope> {
     let mut out = BTreeSet::new();
-    let unit_within = |i: usize, n: usize| {
+    let unit_within = |i: usize, n: usize, units: &[&str]| {
         words[i + 1..words.len().min(i + 1 + n)]
             .iter()
-            .any(|w| SCOPE_UNITS.contains(&w.as_str()))
+            .any(|w| units.contains(&w.as_str()))
     };
     for (i, w) in words.iter().enumerate() {
         let w = w.as_str();
-        if GLOBAL_WORDS.contains(&w) || (GLOBAL_QUANTIFIERS.contains(&w) && unit_within(i, 3)) {
+        let quantified = GLOBAL_QUANTIFIERS.contains(&w)
+            && (unit_within(i, 3, SCOPE_UNITS) || unit_within(i, 3, PROJECT_UNITS));
+        if GLOBAL_WORDS.contains(&w) || quantified {
             out.insert(Scope::Global);
         }
-        // "this file", "the current function".
-        if LOCAL_DETERMINERS.contains(&w) && unit_within(i, 1) {
-            out.insert(Scope::Local);
+        // "this file", "the current function"; but "this app" is all of it.
+        if LOCAL_DETERMINERS.contains(&w) {
+            if unit_within(i, 1, PROJECT_UNITS) {
+                out.insert(Scope::Global);
+            } else if unit_within(i, 1, SCOPE_UNITS) {
+                out.insert(Scope::Local);
+            }
         }
     }
+    out
+}
+
+/// How many content words after a negation it covers: "don't log the
+/// token" negates "log"; "is not valid when saved" negates "valid" only.
+const NEGATION_REACH: usize = 1;
+
+/// How many content words after "instead of" or "rather than" are set
+/// aside: "use tracing instead of println!" does not ask for println!, but
+/// "replace println! with tracing" names it too, and the direction check
+/// ([`roles`]) compares the two.
+const ALTERNATIVE_REACH: usize = 3;
+
+/// Words that negate what follows as "not" does: "skip validating the
+/// token" is "don't validate the token".
+const SKIPS: &[&str] = &["without", "skip", "skips", "skipping", "avoid", "omit"];
+
+/// What the negations of a request cover.
+#[derive(Default)]
+struct Negation {
+    /// Content words negated somewhere.
+    negated: BTreeSet<String>,
+    /// Content words used un-negated somewhere.
+    affirmed: BTreeSet<String>,
+    /// The plain words in order, each with whether a negation covers it.
+    words: Vec<(String, bool)>,
+}
+
+/// The content words `text` negates, and those it uses un-negated. A
+/// negation ("not", "don't", "never", "without", "skip") covers the next
+/// [`NEGATION_REACH`] content words of its clause; clauses end at
+/// punctuation, so in "--verbose doesn't do anything, make it log at
+/// debug" only "do" is negated. Words after "instead of" count as neither.
+/// SQL's "NOT NULL" is a name, not a negation.
+fn negation(text: &str) -> Negation {
+    let mut out = Negation::default();
+    for clause in clauses(text) {
+        let toks = tokens::tokenize(clause);
+        let (mut negating, mut setting_aside) = (0usize, 0usize);
+        for (i, t) in toks.iter().enumerate() {
+            let w = t.norm.as_str();
+            let word_at = |j: usize| {
+                toks.get(j)
+                    .filter(|t| t.kind == Kind::Word)
+                    .map(|t| t.norm.as_str())
+            };
+            if t.kind == Kind::Word {
+                let not_null = w == "not" && word_at(i + 1) == Some("null");
+                if (NEGATIONS.contains(&w) || SKIPS.contains(&w)) && !not_null {
+                    negating = NEGATION_REACH;
+                    continue;
+                }
+                let previous = i.checked_sub(1).and_then(word_at);
+                if (w == "of" && previous == Some("instead"))
+                    || (w == "than" && previous == Some("rather"))
+                {
+                    setting_aside = ALTERNATIVE_REACH;
+                    continue;
+                }
+                out.words
+                    .push((w.to_owned(), negating > 0 && setting_aside == 0));
+            }
+            let words = content_words(t);
+            if words.is_empty() {
+                continue;
+            }
+            if setting_aside > 0 {
+                setting_aside -= 1;
+            } else if negating > 0 {
+                out.negated.extend(words);
+                negating -= 1;
+            } else {
+                out.affirmed.extend(words);
+            }
+        }
+    }
+    out
+}
+
+/// `text` cut at clause punctuation: `, ; ! ? ( )` and dashes, and `.` or
+/// `:` before a space or the end (so `lib.rs`, `3.10` and `std::fs` stay
+/// whole).
+fn clauses(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next_is_space = chars.peek().is_none_or(|(_, n)| n.is_whitespace());
+        let ends = matches!(
+            c,
+            ',' | ';' | '!' | '?' | '(' | ')' | '\u{2014}' | '\u{2013}'
+        ) || (matches!(c, '.' | ':') && next_is_space);
+        if ends {
+            out.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&text[start..]);
     out
 }
 
@@ -436,20 +628,25 @@ fn content_words(t: &Tok) -> Vec<String> {
 }
 
 fn canonical(w: &str) -> String {
-    let find = |w: &str| {
-        SYNONYMS
-            .iter()
-            .find(|group| group.contains(&w))
-            .map(|group| group[0].to_owned())
-    };
-    find(w)
-        .or_else(|| find(&stem(w)))
-        .unwrap_or_else(|| stem(w))
+    let stemmed = stem(w);
+    SYNONYMS
+        .iter()
+        .find(|group| group.iter().any(|g| *g == w || stem(g) == stemmed))
+        .map_or(stemmed, |group| group[0].to_owned())
 }
 
-/// A light English stemmer: enough that "tests"/"test" and
-/// "adding"/"add" compare equal.
+/// A light English stemmer: enough that "tests"/"test", "adding"/"add" and
+/// "caching"/"cache" compare equal (a final "e" is dropped after the
+/// suffix).
 fn stem(w: &str) -> String {
+    let s = strip_suffix(w);
+    match s.strip_suffix('e') {
+        Some(base) if s.len() > 4 => base.to_owned(),
+        _ => s,
+    }
+}
+
+fn strip_suffix(w: &str) -> String {
     let n = w.len();
     let strip = |suffix: &str| w[..n - suffix.len()].to_owned();
     if n > 4 && w.ends_with("ies") {
@@ -511,7 +708,10 @@ fn swap(mid_a: &[String], mid_b: &[String]) -> Option<(Vec<String>, Vec<String>)
     }
     // A run of instruction verbs and filler is a rewording ("rename" ~
     // "change the name of"), not a new term.
-    let generic = |run: &[String]| run.iter().all(|w| GENERIC.contains(&w.as_str()));
+    let generic = |run: &[String]| {
+        run.iter()
+            .all(|w| GENERIC.iter().any(|g| g == w || stem(g) == *w))
+    };
     if generic(mid_a) || generic(mid_b) {
         return None;
     }

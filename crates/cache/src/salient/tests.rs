@@ -186,3 +186,158 @@ fn intents_come_from_cue_words_and_the_form_of_the_request() {
         None
     );
 }
+
+#[test]
+fn a_negation_covers_the_words_it_negates_not_the_whole_request() {
+    for (a, b) in [
+        // A report's negation describes the fault, not the change asked for.
+        (
+            "the `--quiet` flag doesnt do anything, it should silence the progress bar",
+            "make `--quiet` silence the progress bar",
+        ),
+        (
+            "serde_yaml isn't used anywhere, drop it from Cargo.toml",
+            "remove the unused serde_yaml dependency from Cargo.toml",
+        ),
+        // "instead of X" sets X aside; the direction check compares it.
+        (
+            "replace the hand-rolled retry loop with the backoff crate",
+            "use the backoff crate instead of the hand-rolled retry loop",
+        ),
+        (
+            "print a warning instead of exiting when the cache dir is missing",
+            "if the cache dir doesnt exist, don't exit: print a warning",
+        ),
+        // SQL's NOT NULL names a constraint.
+        (
+            "add a NOT NULL constraint to orders.total",
+            "orders.total should not allow nulls, add the constraint",
+        ),
+    ] {
+        assert_eq!(differ(a, b), None, "{a} | {b}");
+    }
+    for (a, b) in [
+        (
+            "cache the parsed manifest",
+            "don't cache the parsed manifest",
+        ),
+        (
+            "the importer should retry on a 503",
+            "the importer should not retry on a 503",
+        ),
+        (
+            "make sure the session is cleared on logout",
+            "make sure the session is not cleared on logout",
+        ),
+    ] {
+        let d = differ(a, b);
+        assert_eq!(
+            d.as_ref().map(|d| d.class),
+            Some("negation"),
+            "{a} | {b}: {d:?}"
+        );
+    }
+}
+
+#[test]
+fn a_negated_polarity_word_points_the_other_way() {
+    assert_eq!(
+        differ(
+            "the banner should not be shown to logged-in users",
+            "hide the banner for logged-in users"
+        ),
+        None
+    );
+    let d = differ(
+        "the banner should not be shown to logged-in users",
+        "show the banner to logged-in users",
+    );
+    assert!(d.is_some(), "{d:?}");
+}
+
+#[test]
+fn names_spelled_differently_still_agree() {
+    for (a, b) in [
+        // A possessive, an abbreviation, a language named as a plain word.
+        (
+            "disable the no-var eslint rule",
+            "turn off eslint's no-var rule",
+        ),
+        (
+            "cache cargo builds in the github actions workflow",
+            "add caching of cargo builds to our GH actions workflow",
+        ),
+        (
+            "go: why does ranging over a nil map not panic?",
+            "why does ranging over a nil map in Go not panic",
+        ),
+        // A qualified name and its parts in words.
+        (
+            "add an index on accounts.created_at",
+            "index the created_at column of the accounts table",
+        ),
+        (
+            "turn the string kind field on Invoice into an enum",
+            "Invoice.kind is a plain string, make it an enum",
+        ),
+        // A quoted command and the same words unquoted.
+        (
+            "what is the difference between `git reset --soft` and `git stash`?",
+            "how does git reset --soft differ from git stash",
+        ),
+        // A version with a trailing plus, "twice" and "double".
+        (
+            "say in the README that Node 20+ is required",
+            "the README should state that node 20 or newer is required",
+        ),
+        (
+            "the invoice total double counts discounts",
+            "discounts are counted twice in the invoice total",
+        ),
+    ] {
+        assert_eq!(differ(a, b), None, "{a} | {b}");
+    }
+    for (a, b, class) in [
+        (
+            "add an index on accounts.created_at",
+            "add an index on accounts.updated_at",
+            "identifiers",
+        ),
+        (
+            "port the script to Go",
+            "port the script to Rust",
+            "languages and tools",
+        ),
+    ] {
+        let d = differ(a, b);
+        assert_eq!(d.as_ref().map(|d| d.class), Some(class), "{a} | {b}: {d:?}");
+    }
+}
+
+#[test]
+fn questions_whole_projects_and_named_things() {
+    // A question without a question mark.
+    assert_eq!(
+        differ(
+            "why does webpack rebuild everything on every save?",
+            "what makes webpack rebuild everything whenever i save a file"
+        ),
+        None
+    );
+    // "the whole frontend" and "across the frontend" are one scope.
+    assert_eq!(
+        differ(
+            "replace axios with fetch across the frontend",
+            "move the whole frontend off axios onto fetch"
+        ),
+        None
+    );
+    // "the comments table" asks for no documentation.
+    assert_eq!(
+        differ(
+            "the comments table needs an updated_at column",
+            "add an `updated_at` column to the `comments` table"
+        ),
+        None
+    );
+}

@@ -163,6 +163,11 @@ fn classify(raw: &str, sentence_start: bool, code: bool, out: &mut Vec<Tok>) {
     }
     // `println!` is a macro; a trailing `!` elsewhere is punctuation.
     let trimmed = t.trim_end_matches(CLOSERS);
+    // "eslint's rule" names eslint.
+    let trimmed = trimmed
+        .strip_suffix("'s")
+        .or_else(|| trimmed.strip_suffix("\u{2019}s"))
+        .unwrap_or(trimmed);
     let macro_name = t
         .strip_suffix('!')
         .filter(|m| MACROS.contains(m) || (code && is_ident_like(m)));
@@ -295,7 +300,8 @@ fn number(t: &str) -> Option<(String, Option<String>)> {
     }
     let unit = unit.to_lowercase();
     let unit = match unit.as_str() {
-        "" | "st" | "nd" | "rd" | "th" => None,
+        // `3.10+`: "3.10 or newer" names the same version.
+        "" | "st" | "nd" | "rd" | "th" | "+" => None,
         "s" | "sec" | "secs" => Some("second"),
         "ms" => Some("millisecond"),
         "min" | "mins" => Some("minute"),
