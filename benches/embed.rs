@@ -97,18 +97,6 @@ fn embed_short_query(bencher: divan::Bencher, setting: &str) {
 
 /// A batch of 32 task prompts in one call.
 #[divan::bench(args = SETTINGS, sample_count = 30)]
-fn embed_batch_32(bencher: divan::Bencher, setting: &str) {
-    let embedder = embedder(setting);
-    embedder.embed_batch(&TASKS).expect("warm-up");
-    bencher.bench(|| {
-        embedder
-            .embed_batch(divan::black_box(&TASKS))
-            .expect("embeds")
-    });
-}
-
-// The same 32 prompts one call at a time, for the per-text cost of batching.
-#[divan::bench(args = SETTINGS, sample_count = 30)]
 fn embed_32_one_by_one(bencher: divan::Bencher, setting: &str) {
     let embedder = embedder(setting);
     bencher.bench(|| {

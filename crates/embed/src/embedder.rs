@@ -16,10 +16,6 @@ use crate::paths::MODEL_FILES;
 use crate::session::{ModelBytes, ModelSession};
 use crate::{DIMENSION, EmbedderPaths, Embedding, Error, Result, runtime, tokenize};
 
-/// Texts per run of the model in [`Embedder::embed_batch`] (fastembed's
-/// batch size, kept so that long lists pad the same way).
-const BATCH: usize = 256;
-
 /// How the ONNX Runtime session runs.
 ///
 /// The default, one intra-op thread without spinning, was measured on a
@@ -225,15 +221,14 @@ impl Embedder {
         })
     }
 
-    /// Embeds several texts in one call, in order. Each result equals what
-    /// [`embed`](Self::embed) gives for that text (up to float rounding in
-    /// the padded batch), and is faster per text than embedding them one by one.
+    /// Embeds several texts, in order, each exactly as [`embed`](Self::embed)
+    /// would. The texts run through the model one at a time, not as one
+    /// padded batch: the int8 model quantises its activations per run, so in
+    /// a batch each text's embedding would depend on the others'. Run alone,
+    /// a text gets the same vector in `distiq route`, in `route eval` and in
+    /// the cache.
     pub fn embed_batch<S: AsRef<str> + Send + Sync>(&self, texts: &[S]) -> Result<Vec<Embedding>> {
-        let mut embeddings = Vec::with_capacity(texts.len());
-        for chunk in texts.chunks(BATCH) {
-            embeddings.extend(self.run(chunk)?);
-        }
-        Ok(embeddings)
+        texts.iter().map(|text| self.embed(text.as_ref())).collect()
     }
 
     /// Where the model and the runtime were loaded from.

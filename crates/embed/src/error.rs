@@ -29,7 +29,7 @@ pub enum Error {
     /// The model folder lacks some of its files.
     #[error(
         "the embedding model in {dir} is incomplete: missing {missing}; run `./models/fetch` \
-         in the distiq checkout, or put all-MiniLM-L6-v2-int8's model.onnx, tokenizer.json, \
+         in the distiq checkout, or put all-MiniLM-L6-v2-int8-gemm's model.onnx, tokenizer.json, \
          config.json, special_tokens_map.json and tokenizer_config.json in {dir}",
         dir = .dir.display(),
         missing = .missing.join(", ")

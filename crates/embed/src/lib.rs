@@ -46,7 +46,8 @@ pub use embedder::{Embedder, EmbedderOptions};
 pub use embedding::Embedding;
 pub use error::{Error, Result};
 pub use paths::{
-    Discovery, EmbedderPaths, MODEL_DIR_ENV, MODEL_DIR_NAME, MODEL_FILES, ORT_LIB_ENV, RUNTIME_FILE,
+    Discovery, EmbedderPaths, MODEL_DIR_ENV, MODEL_DIR_NAME, MODEL_FILES, ORT_LIB_ENV,
+    PUBLISHED_MODEL_DIR_NAME, RUNTIME_FILE,
 };
 
 /// The length of every [`Embedding`].

@@ -77,8 +77,14 @@ pub(crate) enum ModelSession {
 /// `ORT_ENABLE_ALL` and `ORT_ENABLE_EXTENDED`).
 pub(crate) const OPTIMISATION: GraphOptimizationLevel = GraphOptimizationLevel::Level3;
 
-/// [`OPTIMISATION`] as it appears in the optimised file's name.
-pub(crate) const OPTIMISATION_NAME: &str = "layout";
+/// Optimisers left out of [`OPTIMISATION`]: fusing each residual `Add`
+/// into the following layer norm costs the int8 model about 0.3 ms a
+/// prompt (1.5 → 1.2 ms on one thread, BENCHMARKS.md).
+pub(crate) const DISABLED_OPTIMISERS: &str = "SkipLayerNormFusion";
+
+/// [`OPTIMISATION`] and [`DISABLED_OPTIMISERS`] as they appear in the
+/// optimised file's name.
+pub(crate) const OPTIMISATION_NAME: &str = "layout-noskipln";
 
 /// A session builder with the threading of `options`.
 fn builder(environment: &Environment, options: EmbedderOptions) -> Result<SessionBuilder> {
@@ -99,7 +105,9 @@ impl ModelSession {
         onnx: &[u8],
         save_to: Option<&Path>,
     ) -> Result<Self> {
-        let mut builder = builder(environment, options)?.with_optimization_level(OPTIMISATION)?;
+        let mut builder = builder(environment, options)?
+            .with_optimization_level(OPTIMISATION)?
+            .with_disabled_optimizers(DISABLED_OPTIMISERS)?;
         if let Some(path) = save_to {
             builder = builder
                 .with_config_entry("session.save_model_format", "ORT")?

@@ -6,7 +6,7 @@ mod optimised;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use distiq_embed::{Embedder, EmbedderPaths};
+use distiq_embed::{Embedder, EmbedderPaths, PUBLISHED_MODEL_DIR_NAME};
 
 /// The checkout's `models/`, laid out by `./models/fetch`.
 pub fn models_dir() -> PathBuf {
@@ -15,6 +15,12 @@ pub fn models_dir() -> PathBuf {
 
 pub fn real_paths() -> EmbedderPaths {
     EmbedderPaths::in_models_dir(&models_dir())
+}
+
+/// The model as published, which the default one is derived from.
+pub fn published_paths() -> EmbedderPaths {
+    let default = real_paths();
+    EmbedderPaths::new(models_dir().join(PUBLISHED_MODEL_DIR_NAME), default.runtime)
 }
 
 /// One embedder for the whole test process: loading costs a few hundred ms.
