@@ -83,7 +83,11 @@ const CUES: &[(Intent, &[&str])] = &[
         "regression", "flaky", "leak", "leaks", "leaking", "flicker", "flickers", "flickering",
         "glitch", "typo", "typos", "misbehaves", "race",
     ]),
-    (Intent::Tests, &["test", "tests", "tested", "testing", "unittest", "unittests", "coverage", "fixture", "fixtures"]),
+    (Intent::Tests, &[
+        "test", "tests", "tested", "testing", "unittest", "unittests", "coverage", "fixture", "fixtures",
+        // A benchmark is a measuring harness to write, not a speed-up.
+        "benchmark", "benchmarks", "bench",
+    ]),
     (Intent::Docs, &[
         "document", "documents", "documented", "documenting", "documentation", "doc", "docs",
         "docstring", "docstrings", "comment", "comments", "commented", "commenting", "readme",
@@ -92,7 +96,7 @@ const CUES: &[(Intent, &[&str])] = &[
     (Intent::Performance, &[
         "speed", "faster", "fast", "slow", "slower", "slowly", "slowness", "sluggish", "performance",
         "perf", "optimize", "optimise", "optimized", "optimised", "optimization", "optimisation",
-        "latency", "efficient", "efficiently", "benchmark", "benchmarks", "throughput", "bottleneck",
+        "latency", "efficient", "efficiently", "throughput", "bottleneck",
         "cache", "caches", "cached", "caching", "memoize", "memoise", "memoized", "memoised",
         "memoization", "memoisation",
     ]),
@@ -170,6 +174,12 @@ const QUESTION_OPENERS: &[&str] = &[
     "what", "how", "where", "when", "which", "who", "does", "do", "is", "are",
 ];
 
+/// Words before a noun that make it an existing thing ("the cache", "our
+/// LRU cache"), not the work asked for.
+const EXISTING: &[&str] = &[
+    "the", "our", "this", "that", "its", "their", "lru", "existing",
+];
+
 /// Words that open a question even without a `?` ("what makes cargo
 /// rebuild everything").
 const WH_OPENERS: &[&str] = &[
@@ -196,6 +206,14 @@ pub(super) fn intents(words: &[String], text: &str) -> BTreeSet<Intent> {
         if words
             .get(i + 1)
             .is_some_and(|next| NAMED_THINGS.contains(&next.as_str()))
+        {
+            continue;
+        }
+        // "the LRU cache" is a thing the request is about; "cache the
+        // result" and "add a cache" ask for caching.
+        let previous = i.checked_sub(1).map(|j| words[j].as_str());
+        if matches!(w.as_str(), "cache" | "caches")
+            && previous.is_some_and(|p| EXISTING.contains(&p))
         {
             continue;
         }

@@ -341,3 +341,16 @@ fn questions_whole_projects_and_named_things() {
         None
     );
 }
+
+#[test]
+fn a_benchmark_is_tests_and_an_existing_cache_is_a_topic() {
+    let d = differ(
+        "write a benchmark for the session store",
+        "make the session store evict by size instead of count",
+    );
+    assert_eq!(d.map(|d| d.class), Some("intent"));
+    // "cache" asks for caching only when it is not the thing worked on.
+    let intents = |t: &str| Salient::extract(t).intents;
+    assert!(intents("cache the parsed manifest").contains(&Intent::Performance));
+    assert!(!intents("make the LRU cache evict by size").contains(&Intent::Performance));
+}
