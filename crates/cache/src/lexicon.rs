@@ -480,6 +480,9 @@ pub(crate) const NUMBER_WORDS: &[(&str, &str)] = &[
     ("sixty", "60"),
     ("hundred", "100"),
     ("thousand", "1000"),
+    ("zero", "0"),
+    ("zeros", "0"),
+    ("zeroes", "0"),
 ];
 
 /// Multi-word phrases read as one word before anything else.

@@ -219,9 +219,17 @@ impl Salient {
                 return differ(class, show(&a), show(&b));
             }
         }
+        // A language or tool swapped for another differs; one named on one
+        // side only is detail the other left implicit ("a SQL query" ~ "a
+        // query", "the Java Stream API" ~ "streams").
+        // But a name that is the source or target of the change ("from
+        // cargo to bazel") is the point of it, said or not on the other side.
         let a = unmatched(&self.names, &other.names, other, spelled_name);
         let b = unmatched(&other.names, &self.names, self, spelled_name);
-        if !a.is_empty() || !b.is_empty() {
+        let directed = |only: &BTreeSet<String>, side: &Salient| {
+            only.iter().any(|name| side.roles.contains_key(name))
+        };
+        if (!a.is_empty() && !b.is_empty()) || directed(&a, self) || directed(&b, other) {
             return differ("languages and tools", show(&a), show(&b));
         }
         for (axis, mine) in &self.polarity {
@@ -248,7 +256,12 @@ impl Salient {
                 return differ("negation", left, right);
             }
         }
-        if self.scope != other.scope {
+        // "everywhere" against no scope at all is a different reach, unless
+        // both name the same file: then the file is the scope ("etl.py uses
+        // print everywhere, switch to logging" ~ "replace print in etl.py").
+        let same_file = !self.paths.is_disjoint(&other.paths);
+        let one_silent = self.scope.is_empty() || other.scope.is_empty();
+        if self.scope != other.scope && !(one_silent && same_file) {
             return differ("scope", show_scope(&self.scope), show_scope(&other.scope));
         }
         for (token, role) in &self.roles {
@@ -305,6 +318,13 @@ fn unmatched(
 /// Whether `other` names `token` in plain words: its parts consecutive
 /// ("parse args" for `parse_args`), or run together ("hashmap").
 fn spelled_identifier(token: &str, other: &Salient) -> bool {
+    // Exceptions everyone abbreviates.
+    let lower = token.to_lowercase();
+    if let Some((_, short)) = ABBREVIATIONS.iter().find(|(long, _)| *long == lower)
+        && other.words.iter().any(|w| w == short)
+    {
+        return true;
+    }
     // `Order` is a part of the other's `Order.status`.
     let lower = token.to_lowercase();
     if other.identifiers.iter().any(|id| {
@@ -328,6 +348,13 @@ fn spelled_identifier(token: &str, other: &Salient) -> bool {
     }
     spelled_words(token, other)
 }
+
+/// Identifiers and the abbreviation developers type for them.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("nullpointerexception", "npe"),
+    ("outofmemoryerror", "oom"),
+    ("stackoverflowerror", "soe"),
+];
 
 /// The segments of a qualified name: `users.email` → `users`, `email`;
 /// `std::fs` → `std`, `fs`.
@@ -483,6 +510,9 @@ const ALTERNATIVE_REACH: usize = 3;
 /// token" is "don't validate the token".
 const SKIPS: &[&str] = &["without", "skip", "skips", "skipping", "avoid", "omit"];
 
+/// Words that ask for a fix of what an earlier clause reported.
+const FIX_VERBS: &[&str] = &["fix", "repair", "correct", "resolve"];
+
 /// What the negations of a request cover.
 #[derive(Default)]
 struct Negation {
@@ -502,7 +532,17 @@ struct Negation {
 /// SQL's "NOT NULL" is a name, not a negation.
 fn negation(text: &str) -> Negation {
     let mut out = Negation::default();
-    for clause in clauses(text) {
+    let clauses = clauses(text);
+    // "UserCache isn't thread safe, can you fix that": the clauses before
+    // the one asking for the fix report the fault; their negations say what
+    // is wrong, not what to avoid.
+    let fix_clause = clauses.iter().position(|clause| {
+        tokens::tokenize(clause)
+            .iter()
+            .any(|t| t.kind == Kind::Word && FIX_VERBS.contains(&t.norm.as_str()))
+    });
+    for (index, clause) in clauses.iter().enumerate() {
+        let report = fix_clause.is_some_and(|fix| index < fix);
         let toks = tokens::tokenize(clause);
         let (mut negating, mut setting_aside) = (0usize, 0usize);
         for (i, t) in toks.iter().enumerate() {
@@ -515,7 +555,11 @@ fn negation(text: &str) -> Negation {
             if t.kind == Kind::Word {
                 let not_null = w == "not" && word_at(i + 1) == Some("null");
                 if (NEGATIONS.contains(&w) || SKIPS.contains(&w)) && !not_null {
-                    negating = NEGATION_REACH;
+                    if report {
+                        setting_aside = NEGATION_REACH;
+                    } else {
+                        negating = NEGATION_REACH;
+                    }
                     continue;
                 }
                 let previous = i.checked_sub(1).and_then(word_at);
@@ -578,9 +622,21 @@ fn roles(toks: &[Tok]) -> BTreeMap<String, Role> {
             .filter(|t| t.kind == Kind::Word)
             .map(|t| t.norm.as_str())
     };
+    // Plain words take a role only in a "from X to Y" request ("convert
+    // it from sync to async"); "read the port from an environment
+    // variable" names a source of data, not of a change.
+    let from_to = toks
+        .iter()
+        .position(|t| t.kind == Kind::Word && t.norm == "from")
+        .is_some_and(|from| {
+            toks[from..]
+                .iter()
+                .any(|t| t.kind == Kind::Word && matches!(t.norm.as_str(), "to" | "into"))
+        });
     let mut out = BTreeMap::new();
     for (i, t) in toks.iter().enumerate() {
-        if matches!(t.kind, Kind::Word | Kind::Quoted) {
+        let plain = t.kind == Kind::Word;
+        if t.kind == Kind::Quoted || (plain && (!from_to || STOPWORDS.contains(&t.norm.as_str()))) {
             continue;
         }
         // The word before, skipping articles and "version".
@@ -597,10 +653,12 @@ fn roles(toks: &[Tok]) -> BTreeMap<String, Role> {
         };
         let role = match before {
             Some((_, "from")) => Some(Role::Source),
-            Some((j, "of")) if j > 0 && word(j - 1) == Some("instead") => Some(Role::Source),
+            Some((j, "of")) if j > 0 && word(j - 1) == Some("instead") && !plain => {
+                Some(Role::Source)
+            }
             Some((_, "to" | "into")) => Some(Role::Target),
-            Some((_, "with")) if replace => Some(Role::Target),
-            _ if word(i + 1) == Some("instead") => Some(Role::Target),
+            Some((_, "with")) if replace && !plain => Some(Role::Target),
+            _ if word(i + 1) == Some("instead") && !plain => Some(Role::Target),
             _ => None,
         };
         if let Some(role) = role {

@@ -354,3 +354,100 @@ fn a_benchmark_is_tests_and_an_existing_cache_is_a_topic() {
     assert!(intents("cache the parsed manifest").contains(&Intent::Performance));
     assert!(!intents("make the LRU cache evict by size").contains(&Intent::Performance));
 }
+
+#[test]
+fn a_language_left_implicit_agrees_but_a_swapped_or_directed_one_does_not() {
+    assert_eq!(
+        differ(
+            "a query listing the 5 largest invoices from the invoices table",
+            "write a SQL query for the 5 largest invoices in the invoices table"
+        ),
+        None
+    );
+    for (a, b) in [
+        (
+            "port the build script to Python",
+            "port the build script to Ruby",
+        ),
+        // The tool is the source of the change, named or not on the other side.
+        (
+            "move the build from cargo to bazel",
+            "move the build from make to bazel",
+        ),
+    ] {
+        let d = differ(a, b);
+        assert_eq!(
+            d.as_ref().map(|d| d.class),
+            Some("languages and tools"),
+            "{a} | {b}: {d:?}"
+        );
+    }
+}
+
+#[test]
+fn a_reported_fault_before_fix_that_is_not_a_negated_request() {
+    assert_eq!(
+        differ(
+            "make the `SessionPool` class thread-safe",
+            "SessionPool isn't thread safe, can you fix that"
+        ),
+        None
+    );
+    // A negation in the clause asking for the fix still counts.
+    let d = differ(
+        "fix the test so it hits the network",
+        "fix the test so it doesn't hit the network",
+    );
+    assert_eq!(d.map(|d| d.class), Some("negation"));
+}
+
+#[test]
+fn everywhere_in_the_one_file_both_name_is_that_file() {
+    assert_eq!(
+        differ(
+            "lib/sync.py uses print everywhere, switch it to the logging module",
+            "replace the print calls in lib/sync.py with the logging module"
+        ),
+        None
+    );
+    let d = differ(
+        "replace the print calls with the logging module",
+        "replace the print calls with the logging module everywhere",
+    );
+    assert_eq!(d.map(|d| d.class), Some("scope"));
+}
+
+#[test]
+fn plain_words_reversed_in_from_to_differ_in_direction() {
+    let d = differ(
+        "convert load_config in config.py from sync to async",
+        "convert load_config in config.py from async to sync",
+    );
+    assert_eq!(d.map(|d| d.class), Some("direction"));
+    // A data source is not a direction.
+    assert_eq!(
+        differ(
+            "replace the hardcoded timeout in client.py with an environment variable",
+            "read the timeout in client.py from an environment variable instead of hardcoding it"
+        ),
+        None
+    );
+}
+
+#[test]
+fn zeros_and_abbreviated_exceptions_read_as_written_out() {
+    assert_eq!(
+        differ(
+            "the filter [x for x in xs if x] drops 0 entries, why?",
+            "why does my filter `[x for x in xs if x]` lose zeros?"
+        ),
+        None
+    );
+    assert_eq!(
+        differ(
+            "fix the NullPointerException in Cart.total when coupon is null",
+            "Cart.total throws an NPE if coupon is null, fix it"
+        ),
+        None
+    );
+}
