@@ -13,7 +13,7 @@ use crate::classifier::Trained;
 use crate::{Error, Exemplars, Result};
 
 /// Bumped whenever [`Trained`] or the training changes meaning.
-const FORMAT: &[u8; 8] = b"DQROUTE5";
+const FORMAT: &[u8; 8] = b"DQROUTE6";
 /// Model files older than the newest this many are deleted on a write.
 const KEEP: usize = 8;
 
@@ -244,6 +244,8 @@ fn key(exemplars: &Exemplars, model: &ModelFingerprint) -> blake3::Hash {
     hasher.update(FORMAT);
     hasher.update(&model.0);
     hasher.update(&exemplars.digest());
+    // A change to how the router trains makes a new file too.
+    hasher.update(crate::classifier::SETTINGS.as_bytes());
     hasher.finalize()
 }
 
