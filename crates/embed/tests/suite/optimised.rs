@@ -156,7 +156,14 @@ fn a_corrupt_optimised_file_is_replaced_and_the_load_succeeds() {
         fs::write(&file, damage).unwrap();
         let embedder = load(&paths).unwrap();
         assert_eq!(embedder.optimised_file(), Some(file.as_path()));
-        assert_eq!(fs::read(&file).unwrap().len(), good.len(), "made again");
+        // Made again: ONNX Runtime's ORT-format writer is not byte-for-byte
+        // deterministic, so compare the size loosely.
+        let remade = fs::read(&file).unwrap().len();
+        assert!(
+            remade.abs_diff(good.len()) < good.len() / 100,
+            "made again: {remade} bytes, first {} bytes",
+            good.len()
+        );
         assert_eq!(optimised_files(&paths.model_dir).1, Vec::<PathBuf>::new());
         let (text, expected) = &reference()[0];
         assert!(embedder.embed(text).unwrap().cosine(expected) > 1.0 - 5e-3);
