@@ -45,6 +45,7 @@ fn the_persistent_cache_decides_every_pair_as_cache_eval_does() {
         "holdout_pairs3.jsonl",
         "holdout_pairs4.jsonl",
         "holdout_pairs5.jsonl",
+        "holdout_pairs6.jsonl",
     ] {
         let (pairs, both) = embedded(file);
         let report = evaluate(&prepare(pairs.clone(), both.clone()), THRESHOLD);
@@ -138,7 +139,9 @@ fn held_out_pairs_of_different_tasks_do_not_hit() {
 /// holdout_pairs4 76 %, 0/50; holdout_pairs5 92 %, 1/50 ("from sync to
 /// async" against "from async to sync": plain words now take a direction
 /// in a "from X to Y" request). Each was read after its first measurement
-/// and the rule improved on its misses.
+/// and the rule improved on its misses. A fifth, holdout_pairs6, was run
+/// once on the final rule: 92 %, 0/50 (the rule before these rounds: 70 %,
+/// 1/50).
 #[test]
 fn blind_near_misses_never_hit() {
     for (file, positives, negatives) in [
@@ -146,6 +149,7 @@ fn blind_near_misses_never_hit() {
         ("holdout_pairs3.jsonl", 40, 40),
         ("holdout_pairs4.jsonl", 50, 50),
         ("holdout_pairs5.jsonl", 50, 50),
+        ("holdout_pairs6.jsonl", 50, 50),
     ] {
         let report = judged(file);
         assert!(

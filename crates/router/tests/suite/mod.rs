@@ -102,3 +102,9 @@ pub fn holdout5_set() -> Vec<Labelled> {
 pub fn holdout6_set() -> Vec<Labelled> {
     labelled("holdout6")
 }
+
+/// 96 prompts written blind the same way and run once, on the final router
+/// of 2026-11-24: 90.6% kind, 2.1% below the label (data/holdout7.jsonl).
+pub fn holdout7_set() -> Vec<Labelled> {
+    labelled("holdout7")
+}
