@@ -600,3 +600,17 @@ pub(crate) const GENERIC: &[&str] = &[
     "rather", "again", "both", "else", "other", "another", "more", "same", "actually", "still",
     "already", "always", "right", "part", "piece", "thing",
 ];
+
+/// Identifiers and the abbreviation developers type for them.
+pub(crate) const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("nullpointerexception", "npe"),
+    ("outofmemoryerror", "oom"),
+    ("stackoverflowerror", "soe"),
+];
+
+/// Words that negate what follows as "not" does: "skip validating the
+/// token" is "don't validate the token".
+pub(crate) const SKIPS: &[&str] = &["without", "skip", "skips", "skipping", "avoid", "omit"];
+
+/// Words that ask for a fix of what an earlier clause reported.
+pub(crate) const FIX_VERBS: &[&str] = &["fix", "repair", "correct", "resolve"];

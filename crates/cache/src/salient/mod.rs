@@ -26,6 +26,8 @@
 //! rule decides whether they ask the same of it.
 
 mod intent;
+mod negation;
+mod spelled;
 mod tokens;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,9 +37,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::lexicon::{
     GENERIC, GLOBAL_QUANTIFIERS, GLOBAL_WORDS, LOCAL_DETERMINERS, NAMES, NEGATIONS, POLARITY,
-    PROJECT_UNITS, SCOPE_UNITS, STOPWORDS, SYNONYMS, WELL_KNOWN_FILES,
+    PROJECT_UNITS, SCOPE_UNITS, STOPWORDS, SYNONYMS,
 };
 pub use intent::Intent;
+use negation::negation;
+use spelled::{spelled_identifier, spelled_name, spelled_path, spelled_quote};
 use tokens::{Kind, Tok, parts};
 
 /// Which way a request points on one polarity axis.
@@ -315,107 +319,6 @@ fn unmatched(
         .collect()
 }
 
-/// Whether `other` names `token` in plain words: its parts consecutive
-/// ("parse args" for `parse_args`), or run together ("hashmap").
-fn spelled_identifier(token: &str, other: &Salient) -> bool {
-    // Exceptions everyone abbreviates.
-    let lower = token.to_lowercase();
-    if let Some((_, short)) = ABBREVIATIONS.iter().find(|(long, _)| *long == lower)
-        && other.words.iter().any(|w| w == short)
-    {
-        return true;
-    }
-    // `Order` is a part of the other's `Order.status`.
-    let lower = token.to_lowercase();
-    if other.identifiers.iter().any(|id| {
-        qualified_parts(id)
-            .iter()
-            .any(|p| p.to_lowercase() == lower)
-    }) {
-        return true;
-    }
-    // `users.email` is "the email column of the users table": each part
-    // named, as a word or as code, in any order.
-    let segments = qualified_parts(token);
-    if segments.len() > 1 {
-        return segments.iter().all(|segment| {
-            other
-                .identifiers
-                .iter()
-                .any(|id| id.eq_ignore_ascii_case(segment))
-                || spelled_words(segment, other)
-        });
-    }
-    spelled_words(token, other)
-}
-
-/// Identifiers and the abbreviation developers type for them.
-const ABBREVIATIONS: &[(&str, &str)] = &[
-    ("nullpointerexception", "npe"),
-    ("outofmemoryerror", "oom"),
-    ("stackoverflowerror", "soe"),
-];
-
-/// The segments of a qualified name: `users.email` → `users`, `email`;
-/// `std::fs` → `std`, `fs`.
-fn qualified_parts(token: &str) -> Vec<&str> {
-    token
-        .split("::")
-        .flat_map(|p| p.split('.'))
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// Whether `other`'s words spell `token`: its parts consecutive, or run
-/// together.
-fn spelled_words(token: &str, other: &Salient) -> bool {
-    let wanted: Vec<String> = parts(token).iter().map(|p| stem(p)).collect();
-    if wanted.is_empty() || wanted.iter().all(|p| p.len() <= 1) {
-        return false;
-    }
-    let words: Vec<String> = other.words.iter().map(|w| stem(w)).collect();
-    let joined = wanted.concat();
-    words.windows(wanted.len()).any(|w| w == wanted.as_slice()) || words.contains(&joined)
-}
-
-/// Whether `other` has the words of a quoted string, consecutive, among
-/// all its tokens: `` `git merge --squash` `` is "git merge --squash".
-fn spelled_quote(token: &str, other: &Salient) -> bool {
-    let wanted: Vec<String> = parts(token).iter().map(|p| stem(p)).collect();
-    !wanted.is_empty()
-        && other
-            .spelled
-            .windows(wanted.len())
-            .any(|w| w == wanted.as_slice())
-}
-
-/// Whether `other` uses the name as a plain word: "go: why does this
-/// deadlock" names Go as "Go program" does.
-fn spelled_name(name: &str, other: &Salient) -> bool {
-    NAMES
-        .iter()
-        .filter(|(canonical, _)| *canonical == name)
-        .flat_map(|(canonical, aliases)| std::iter::once(canonical).chain(aliases.iter()))
-        .any(|alias| other.words.iter().any(|w| w == alias))
-        || other.words.iter().any(|w| w == name)
-}
-
-/// Whether `other` names the same file: a path with the same last
-/// components, or a README-like file by its stem in words.
-fn spelled_path(token: &str, other: &Salient) -> bool {
-    let lower = token.to_lowercase();
-    let mine: Vec<&str> = lower.trim_matches('/').split('/').collect();
-    let same_file = other.paths.iter().any(|p| {
-        let p = p.to_lowercase();
-        let theirs: Vec<&str> = p.trim_matches('/').split('/').collect();
-        let n = mine.len().min(theirs.len());
-        mine[mine.len() - n..] == theirs[theirs.len() - n..]
-    });
-    let file = mine.last().copied().unwrap_or_default();
-    let stem = file.split('.').next().unwrap_or_default();
-    same_file || (WELL_KNOWN_FILES.contains(&stem) && other.words.iter().any(|w| w == stem))
-}
-
 fn show(set: &BTreeSet<String>) -> String {
     if set.is_empty() {
         "(none)".to_owned()
@@ -493,121 +396,6 @@ fn scope(words: &[String]) -> BTreeSet<Scope> {
             }
         }
     }
-    out
-}
-
-/// How many content words after a negation it covers: "don't log the
-/// token" negates "log"; "is not valid when saved" negates "valid" only.
-const NEGATION_REACH: usize = 1;
-
-/// How many content words after "instead of" or "rather than" are set
-/// aside: "use tracing instead of println!" does not ask for println!, but
-/// "replace println! with tracing" names it too, and the direction check
-/// ([`roles`]) compares the two.
-const ALTERNATIVE_REACH: usize = 3;
-
-/// Words that negate what follows as "not" does: "skip validating the
-/// token" is "don't validate the token".
-const SKIPS: &[&str] = &["without", "skip", "skips", "skipping", "avoid", "omit"];
-
-/// Words that ask for a fix of what an earlier clause reported.
-const FIX_VERBS: &[&str] = &["fix", "repair", "correct", "resolve"];
-
-/// What the negations of a request cover.
-#[derive(Default)]
-struct Negation {
-    /// Content words negated somewhere.
-    negated: BTreeSet<String>,
-    /// Content words used un-negated somewhere.
-    affirmed: BTreeSet<String>,
-    /// The plain words in order, each with whether a negation covers it.
-    words: Vec<(String, bool)>,
-}
-
-/// The content words `text` negates, and those it uses un-negated. A
-/// negation ("not", "don't", "never", "without", "skip") covers the next
-/// [`NEGATION_REACH`] content words of its clause; clauses end at
-/// punctuation, so in "--verbose doesn't do anything, make it log at
-/// debug" only "do" is negated. Words after "instead of" count as neither.
-/// SQL's "NOT NULL" is a name, not a negation.
-fn negation(text: &str) -> Negation {
-    let mut out = Negation::default();
-    let clauses = clauses(text);
-    // "UserCache isn't thread safe, can you fix that": the clauses before
-    // the one asking for the fix report the fault; their negations say what
-    // is wrong, not what to avoid.
-    let fix_clause = clauses.iter().position(|clause| {
-        tokens::tokenize(clause)
-            .iter()
-            .any(|t| t.kind == Kind::Word && FIX_VERBS.contains(&t.norm.as_str()))
-    });
-    for (index, clause) in clauses.iter().enumerate() {
-        let report = fix_clause.is_some_and(|fix| index < fix);
-        let toks = tokens::tokenize(clause);
-        let (mut negating, mut setting_aside) = (0usize, 0usize);
-        for (i, t) in toks.iter().enumerate() {
-            let w = t.norm.as_str();
-            let word_at = |j: usize| {
-                toks.get(j)
-                    .filter(|t| t.kind == Kind::Word)
-                    .map(|t| t.norm.as_str())
-            };
-            if t.kind == Kind::Word {
-                let not_null = w == "not" && word_at(i + 1) == Some("null");
-                if (NEGATIONS.contains(&w) || SKIPS.contains(&w)) && !not_null {
-                    if report {
-                        setting_aside = NEGATION_REACH;
-                    } else {
-                        negating = NEGATION_REACH;
-                    }
-                    continue;
-                }
-                let previous = i.checked_sub(1).and_then(word_at);
-                if (w == "of" && previous == Some("instead"))
-                    || (w == "than" && previous == Some("rather"))
-                {
-                    setting_aside = ALTERNATIVE_REACH;
-                    continue;
-                }
-                out.words
-                    .push((w.to_owned(), negating > 0 && setting_aside == 0));
-            }
-            let words = content_words(t);
-            if words.is_empty() {
-                continue;
-            }
-            if setting_aside > 0 {
-                setting_aside -= 1;
-            } else if negating > 0 {
-                out.negated.extend(words);
-                negating -= 1;
-            } else {
-                out.affirmed.extend(words);
-            }
-        }
-    }
-    out
-}
-
-/// `text` cut at clause punctuation: `, ; ! ? ( )` and dashes, and `.` or
-/// `:` before a space or the end (so `lib.rs`, `3.10` and `std::fs` stay
-/// whole).
-fn clauses(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next_is_space = chars.peek().is_none_or(|(_, n)| n.is_whitespace());
-        let ends = matches!(
-            c,
-            ',' | ';' | '!' | '?' | '(' | ')' | '\u{2014}' | '\u{2013}'
-        ) || (matches!(c, '.' | ':') && next_is_space);
-        if ends {
-            out.push(&text[start..i]);
-            start = i + c.len_utf8();
-        }
-    }
-    out.push(&text[start..]);
     out
 }
 
