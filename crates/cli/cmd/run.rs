@@ -24,12 +24,19 @@ pub struct CascadeArgs {
     #[arg(long)]
     pub json: bool,
 
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// How the pipeline runs: flags shared by `run`, `plan`, `ask` and `tui`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PipelineArgs {
     /// Do not route with the local model: every stage runs on its
     /// configured tier (`stages.<stage>.tier`).
     #[arg(long)]
     pub no_route: bool,
 
-    /// Do not look the task up in the semantic cache, nor store it.
+    /// Do not look tasks up in the semantic cache, nor store them.
     #[arg(long)]
     pub no_cache: bool,
 
@@ -197,8 +204,8 @@ impl Setup {
             renderer.note(&message);
             notes.push(message);
         };
-        let route = !args.no_route;
-        let cache = !args.no_cache && config.cache.enabled;
+        let route = !args.pipeline.no_route;
+        let cache = !args.pipeline.no_cache && config.cache.enabled;
         let local = if route || cache {
             renderer.busy(if route {
                 "loading the local router"
@@ -231,7 +238,7 @@ impl Setup {
         let options = Options {
             route,
             cache,
-            context_tokens: args.context_tokens,
+            context_tokens: args.pipeline.context_tokens,
             spent_today,
             ..options
         };

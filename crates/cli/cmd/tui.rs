@@ -9,7 +9,7 @@ use std::sync::Arc;
 use distiq_pipeline::Options;
 
 use crate::app::{self, GlobalArgs};
-use crate::cmd::run::{CascadeArgs, Setup};
+use crate::cmd::run::{CascadeArgs, PipelineArgs, Setup};
 
 /// Flags of `distiq tui`.
 #[derive(Debug, Clone, clap::Args)]
@@ -22,18 +22,8 @@ pub struct TuiArgs {
     #[arg(long)]
     pub allow_dirty: bool,
 
-    /// Do not route with the local model: every stage runs on its
-    /// configured tier.
-    #[arg(long)]
-    pub no_route: bool,
-
-    /// Do not look tasks up in the semantic cache, nor store them.
-    #[arg(long)]
-    pub no_cache: bool,
-
-    /// Tokens of repository context sent to the planner.
-    #[arg(long, value_name = "N")]
-    pub context_tokens: Option<usize>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 }
 
 /// Runs `distiq tui`.
@@ -44,9 +34,7 @@ pub fn run(global: &GlobalArgs, args: TuiArgs) -> anyhow::Result<ExitCode> {
     }
     let cascade = CascadeArgs {
         json: false,
-        no_route: args.no_route,
-        no_cache: args.no_cache,
-        context_tokens: args.context_tokens,
+        pipeline: args.pipeline,
     };
     let options = Options {
         allow_dirty: args.allow_dirty,

@@ -204,10 +204,8 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn a_version_2_ledger_reads_its_calls_as_not_batched() {
-        let (_dir, path, mut conn) = fresh();
-        migrate(&mut conn, &path, &MIGRATIONS[..2]).unwrap();
+    /// One call row in the columns of version 1 (cost 5 µ$).
+    fn insert_v1_call(conn: &Connection) {
         conn.execute(
             "INSERT INTO calls (at, at_us, stage, tier, provider, model, input_tokens, output_tokens,
                  cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_micros,
@@ -217,6 +215,13 @@ mod tests {
             [],
         )
         .unwrap();
+    }
+
+    #[test]
+    fn a_version_2_ledger_reads_its_calls_as_not_batched() {
+        let (_dir, path, mut conn) = fresh();
+        migrate(&mut conn, &path, &MIGRATIONS[..2]).unwrap();
+        insert_v1_call(&conn);
 
         migrate(&mut conn, &path, MIGRATIONS).unwrap();
 
@@ -234,15 +239,7 @@ mod tests {
         let (_dir, path, mut conn) = fresh();
         migrate(&mut conn, &path, &[V1]).unwrap();
         assert_eq!(version(&conn), 1);
-        conn.execute(
-            "INSERT INTO calls (at, at_us, stage, tier, provider, model, input_tokens, output_tokens,
-                 cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_micros,
-                 baseline_micros, latency_ms, streamed, attempt, outcome)
-             VALUES ('2026-11-24T09:00:00Z', 0, 'plan', 'top', 'anthropic', 'opus',
-                 1, 2, 3, 4, 0, 5, 6, 7, 1, 1, 'ok')",
-            [],
-        )
-        .unwrap();
+        insert_v1_call(&conn);
 
         let v2 = "ALTER TABLE calls ADD COLUMN region TEXT NOT NULL DEFAULT 'eu';";
         migrate(&mut conn, &path, &[V1, v2]).unwrap();

@@ -245,7 +245,7 @@ fn key(exemplars: &Exemplars, model: &ModelFingerprint) -> blake3::Hash {
     hasher.update(&model.0);
     hasher.update(&exemplars.digest());
     // A change to how the router trains makes a new file too.
-    hasher.update(crate::classifier::SETTINGS.as_bytes());
+    hasher.update(crate::classifier::settings().as_bytes());
     hasher.finalize()
 }
 

@@ -12,7 +12,7 @@ use wiremock::matchers::body_string_contains;
 use super::pty::{frame, keys};
 use super::{
     BUSY, NO_LOCAL, PLACEHOLDER, WAIT, committed_id, count, drawn_at, first_plan_hangs, log,
-    plan_on_every_tier, plan_requests, ready, submit,
+    plan_on_every_tier, plan_request_sent, plan_requests, ready, submit,
 };
 use crate::suite::run::{LIB, answer, git, read, replace_plan, repo, requests};
 use crate::util::World;
@@ -190,11 +190,7 @@ async fn ctrl_c_cancels_a_task_whose_provider_hangs_and_the_session_goes_on() {
     submit(&tui, TASK);
     tui.wait_text(&format!("› {TASK}"), WAIT);
     // The plan request is out and unanswered.
-    let deadline = std::time::Instant::now() + WAIT;
-    while plan_requests(&server).await == 0 {
-        assert!(std::time::Instant::now() < deadline, "no plan request");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    plan_request_sent(&server).await;
     // The UI is alive while it waits: the spinner and the elapsed time move.
     let before = tui.screen();
     tui.wait_for("the running stage to move", WAIT, |s| s != before);
@@ -251,11 +247,7 @@ async fn quitting_while_the_provider_hangs_cancels_the_task_and_leaves_the_repo_
     let mut tui = ready(&w, NO_LOCAL);
 
     submit(&tui, TASK);
-    let deadline = std::time::Instant::now() + WAIT;
-    while plan_requests(&server).await == 0 {
-        assert!(std::time::Instant::now() < deadline, "no plan request");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    plan_request_sent(&server).await;
     submit(&tui, "/quit");
     let status = tui.wait_exit(WAIT);
 
@@ -444,11 +436,7 @@ async fn sigterm_while_the_provider_hangs_rolls_back_and_gives_the_terminal_back
     let mut tui = ready(&w, NO_LOCAL);
 
     submit(&tui, TASK);
-    let deadline = std::time::Instant::now() + WAIT;
-    while plan_requests(&server).await == 0 {
-        assert!(std::time::Instant::now() < deadline, "no plan request");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    plan_request_sent(&server).await;
     tui.signal("TERM");
     let status = tui.wait_exit(WAIT);
 

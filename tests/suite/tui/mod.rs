@@ -109,6 +109,16 @@ async fn plan_requests(server: &MockServer) -> usize {
     crate::suite::run::plan_requests(server).await
 }
 
+/// Waits until the planner's request has reached the fake server (it may
+/// be left unanswered), failing after [`WAIT`].
+async fn plan_request_sent(server: &MockServer) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while plan_requests(server).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "no plan request");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// The repository's commits, newest first, as `hash subject`.
 fn log(world: &World) -> Vec<String> {
     git(world, &["log", "--format=%H %s"])
