@@ -171,7 +171,7 @@ impl Runner {
             }
             let since_draw = last_draw.map_or(Duration::MAX, |t| t.elapsed());
             if since_draw >= FRAME && (dirty || (app.animating() && since_draw >= SPIN)) {
-                term.terminal.draw(|f| ui::draw(app, f))?;
+                term.draw(|f| ui::draw(app, f))?;
                 last_draw = Some(Instant::now());
                 dirty = false;
             }

@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal as _, Stdout};
 use std::sync::OnceLock;
 use std::thread::ThreadId;
 
+use ratatui::Frame;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
@@ -13,10 +14,11 @@ use ratatui::crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, KeyboardEnhancementFlags,
     PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
 };
-use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
 };
+use ratatui::crossterm::{execute, queue};
 
 use crate::{Error, Result};
 
@@ -56,6 +58,15 @@ impl Term {
                 Err(e.into())
             }
         }
+    }
+
+    /// Draws one frame as a synchronized update (DEC mode 2026): a terminal
+    /// that knows the mode shows the frame whole, never half of it over the
+    /// last one; others ignore the markers.
+    pub fn draw(&mut self, render: impl FnOnce(&mut Frame<'_>)) -> io::Result<()> {
+        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        self.terminal.draw(render)?;
+        execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)
     }
 }
 

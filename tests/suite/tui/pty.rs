@@ -1,7 +1,10 @@
 //! A pseudo-terminal for end-to-end tests of full-screen programs: the
 //! child runs on the slave side as its controlling terminal (so it gets
 //! SIGWINCH on a resize), a reader thread feeds everything it prints into a
-//! `vt100::Parser`, and the test reads the parsed screen.
+//! `vt100::Parser`, and the test reads the parsed screen. A frame drawn as
+//! a synchronized update (DEC mode 2026) is parsed only once it is whole,
+//! as a terminal that knows the mode shows it, so a test never reads half
+//! of a new frame over the last one.
 //!
 //! Nothing here sleeps to make an assertion: [`Pty::wait_for`] polls the
 //! screen until a predicate holds, with a deadline only so a broken program
@@ -214,17 +217,22 @@ fn pump(
     closed: &AtomicBool,
 ) {
     let mut buf = [0u8; 16 * 1024];
+    // Output not parsed yet: an unfinished synchronized frame.
+    let mut held = Vec::new();
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        held.extend_from_slice(&buf[..n]);
+        let whole = whole_frames(&held);
         let replies = {
             let mut s = lock(shared);
-            s.parser.process(&buf[..n]);
+            s.parser.process(&held[..whole]);
             s.raw.extend_from_slice(&buf[..n]);
             std::mem::take(&mut s.parser.callbacks_mut().pending)
         };
+        held.drain(..whole);
         if !replies.is_empty() {
             let mut w = lock(writer);
             for r in replies {
@@ -233,7 +241,22 @@ fn pump(
             let _ = w.flush();
         }
     }
+    // A program that ended mid-frame: show what it drew.
+    lock(shared).parser.process(&held);
     closed.store(true, Ordering::SeqCst);
+}
+
+const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
+const SYNC_END: &[u8] = b"\x1b[?2026l";
+
+/// How much of `out` can be shown: all of it, unless a synchronized update
+/// began and has not ended yet, then everything before its start.
+fn whole_frames(out: &[u8]) -> usize {
+    let last = |marker: &[u8]| out.windows(marker.len()).rposition(|w| w == marker);
+    match (last(SYNC_BEGIN), last(SYNC_END)) {
+        (Some(begin), end) if end.is_none_or(|end| end < begin) => begin,
+        _ => out.len(),
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -487,6 +510,24 @@ mod tests {
         assert!(status.success(), "{status:?}");
         assert!(pty.screen().contains("10 40"), "{}", frame(&pty.screen()));
         assert_eq!(pty.rows().len(), 10);
+    }
+
+    #[test]
+    fn a_synchronized_frame_shows_only_once_it_is_whole() {
+        let mut pty = sh("printf 'old\\033[?2026h\\033[2J\\033[Hnew top'; \
+             sleep 0.3; printf ' and bottom\\033[?2026l'; sleep 30")
+        .start(40, 10);
+        let screen = pty.wait_text("new", T);
+        assert!(screen.contains("new top and bottom"), "{}", frame(&screen));
+        assert!(!screen.contains("old"), "{}", frame(&screen));
+    }
+
+    #[test]
+    fn whole_frames_holds_back_only_an_unfinished_synchronized_update() {
+        assert_eq!(whole_frames(b"plain"), 5);
+        assert_eq!(whole_frames(b"a\x1b[?2026hb\x1b[?2026lc"), 19);
+        assert_eq!(whole_frames(b"a\x1b[?2026hb\x1b[?2026l\x1b[?2026hc"), 18);
+        assert_eq!(whole_frames(b"ab\x1b[?2026hc"), 2);
     }
 
     #[test]
