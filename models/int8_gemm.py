@@ -34,6 +34,10 @@ keeps the original int8 weights and lets the runtime's int8 GEMM use them:
    the default 1/sqrt(32) scale, the attention mask as its key padding
    mask): 5-10% faster.
 
+6. each layer's exact GELU, `x * (0.5 * (1 + Erf(x / sqrt(2))))` in five
+   nodes, becomes one `com.microsoft.Gelu` (the runtime's own fusion does not
+   match this order of the factors): 5% faster.
+
 Embeddings change a little: cosine to the original model's is at least 0.998
 on held-out prompts. The rewrite is deterministic: the same input and the same
 onnx version give the same bytes.
@@ -197,6 +201,7 @@ def rewrite(model: onnx.ModelProto, outliers: dict[str, list[int]]) -> int:
     graph.node.extend(nodes)
     graph.initializer.extend(new_inits)
     fuse_attention(model)
+    fuse_gelu(model)
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     used = {x for n in graph.node for x in n.input}
@@ -267,6 +272,47 @@ def fuse_attention(model: onnx.ModelProto) -> int:
     alive.reverse()
     del graph.node[:]
     graph.node.extend(alive)
+    return len(fused)
+
+
+def fuse_gelu(model: onnx.ModelProto) -> int:
+    """Replaces each `x * (0.5 * (1 + Erf(x / sqrt(2))))` with one Gelu node."""
+    graph = model.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    producer = {o: n for n in graph.node for o in n.output}
+    consumers = collections.defaultdict(list)
+    for node in graph.node:
+        for name in node.input:
+            consumers[name].append(node)
+
+    def constant(node: onnx.NodeProto, value: float) -> str | None:
+        """The input of `node` that is not the scalar constant `value`."""
+        others = [x for x in node.input if not (x in inits and inits[x].size == 1 and np.isclose(inits[x], value))]
+        return others[0] if len(others) == 1 else None
+
+    def only(name: str, op: str) -> onnx.NodeProto | None:
+        after = consumers[name]
+        return after[0] if len(after) == 1 and after[0].op_type == op else None
+
+    drop: set[int] = set()
+    fused: dict[int, onnx.NodeProto] = {}
+    for erf in [n for n in graph.node if n.op_type == "Erf"]:
+        div = producer.get(erf.input[0])
+        if div is None or div.op_type != "Div" or constant(div, np.sqrt(2.0)) != div.input[0]:
+            continue
+        x = div.input[0]
+        add = only(erf.output[0], "Add")
+        half = add and only(add.output[0], "Mul")
+        times_x = half and only(half.output[0], "Mul")
+        if not (add and constant(add, 1.0) and half and constant(half, 0.5) and times_x and x in times_x.input):
+            continue
+        drop |= {id(div), id(erf), id(add), id(half)}
+        fused[id(times_x)] = helper.make_node(
+            "Gelu", [x], [times_x.output[0]], domain="com.microsoft", name=f"{erf.name or erf.output[0]}_gelu"
+        )
+    nodes = [fused.get(id(n), n) for n in graph.node if id(n) not in drop]
+    del graph.node[:]
+    graph.node.extend(nodes)
     return len(fused)
 
 

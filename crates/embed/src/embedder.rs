@@ -405,6 +405,7 @@ fn optimised_session(
             if let Some(stamp) = &stamp {
                 store.remember(stamp, &hash);
             }
+            store.forget_other_models(&hash);
             return Ok((session, Some(file)));
         };
         tracing::warn!(

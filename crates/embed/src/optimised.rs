@@ -32,6 +32,9 @@ pub(crate) struct Store {
     /// The memo's file name: one per model folder, since the cache folder
     /// holds the files of every model folder this user has run.
     memo: String,
+    /// Whether this is the model folder itself, whose files were all made
+    /// from its one `model.onnx`.
+    beside_model: bool,
 }
 
 impl Store {
@@ -41,6 +44,7 @@ impl Store {
         let mut stores = vec![Self {
             dir: model_dir.to_path_buf(),
             memo: "model.onnx.blake3".to_owned(),
+            beside_model: true,
         }];
         if let Some(cache) = cache_dir {
             let canonical = model_dir
@@ -50,6 +54,7 @@ impl Store {
             stores.push(Self {
                 dir: cache.join("distiq").join("optimised-models"),
                 memo: format!("model.onnx.{}.blake3", &key[..16]),
+                beside_model: false,
             });
         }
         stores
@@ -78,6 +83,27 @@ impl Store {
     /// The optimised file for a model of `hash` on `runtime`.
     pub(crate) fn file(&self, hash: &str, runtime: &str) -> PathBuf {
         self.dir.join(file_name(hash, runtime))
+    }
+
+    /// Deletes the files made from an earlier `model.onnx` of the model
+    /// folder (23 MB each; a changed model never reads them again). Files of
+    /// the same model for another runtime stay, and so does everything in
+    /// the cache folder, which other model folders share.
+    pub(crate) fn forget_other_models(&self, hash: &str) {
+        if !self.beside_model {
+            return;
+        }
+        let keep = format!("model-{}-", hash.get(..16).unwrap_or(hash));
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with("model-") && name.ends_with(".ort") && !name.starts_with(&keep) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// A new, empty temporary file for `target`, created here to prove the
@@ -190,6 +216,30 @@ mod tests {
         let other = Store::candidates(Path::new("/n/model"), Some(Path::new("/home/u/.cache")));
         assert_ne!(stores[1].memo, other[1].memo);
         assert_eq!(Store::candidates(Path::new("/m/model"), None).len(), 1);
+    }
+
+    #[test]
+    fn a_new_model_clears_the_files_of_the_old_one_only_beside_the_model() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let (model, cache) = (root.path().join("model"), root.path().join("cache"));
+        let stores = Store::candidates(&model, Some(&cache));
+        let (old, new) = (hash(b"old model"), hash(b"new model"));
+        let mut made = Vec::new();
+        for store in &stores {
+            fs::create_dir_all(&store.dir).expect("mkdir");
+            for (hash, runtime) in [(&old, "ort-a"), (&new, "ort-a"), (&new, "ort-b")] {
+                let file = store.file(hash, runtime);
+                fs::write(&file, b"ort").expect("write");
+                made.push(file);
+            }
+            fs::write(store.dir.join("notes.txt"), b"mine").expect("write");
+        }
+        for store in &stores {
+            store.forget_other_models(&new);
+        }
+        let left: Vec<bool> = made.iter().map(|file| file.exists()).collect();
+        assert_eq!(left, [false, true, true, true, true, true]);
+        assert!(model.join("notes.txt").exists());
     }
 
     #[test]
