@@ -553,7 +553,8 @@ pub(crate) const STOPWORDS: &[&str] = &[
     "any", "when", "if", "whenever", "while", "what", "why", "how", "which", "who", "where",
     "need", "needs", "want", "wants", "very", "really", "now", "not", "no", "way", "thing",
     "things", "so", "about", "over", "via", "using", "get", "gets", "sure", "ensure", "able",
-    "cannot", "dont", "doesnt", "isnt", "new", "one", "own",
+    "cannot", "dont", "doesnt", "isnt", "new", "one", "own", "actually", "even", "ever",
+    "necessarily", "yet",
 ];
 
 /// Known file names without a telling extension that count as paths, and

@@ -102,7 +102,7 @@ const CUES: &[(Intent, &[&str])] = &[
     ]),
     (Intent::Configuration, &[
         "configurable", "configure", "configures", "configured", "customizable", "customisable",
-        "customize", "customise", "tunable", "overridable",
+        "customize", "customise", "tunable", "overridable", "config",
     ]),
     (Intent::Logging, &["log", "logs", "logged", "logging", "logger"]),
     (Intent::Refactor, &[
@@ -176,9 +176,11 @@ const QUESTION_OPENERS: &[&str] = &[
 
 /// Words before a noun that make it an existing thing ("the cache", "our
 /// LRU cache"), not the work asked for.
-const EXISTING: &[&str] = &[
-    "the", "our", "this", "that", "its", "their", "lru", "existing",
-];
+const EXISTING: &[&str] = &["the", "our", "this", "that", "its", "their", "existing"];
+
+/// Words that may stand between a determiner and "cache" ("our LRU cache",
+/// "an in-memory cache").
+const CACHE_KINDS: &[&str] = &["lru", "ttl", "memory", "in", "local", "redis", "disk"];
 
 /// Words that open a question even without a `?` ("what makes cargo
 /// rebuild everything").
@@ -211,10 +213,7 @@ pub(super) fn intents(words: &[String], text: &str) -> BTreeSet<Intent> {
         }
         // "the LRU cache" is a thing the request is about; "cache the
         // result" and "add a cache" ask for caching.
-        let previous = i.checked_sub(1).map(|j| words[j].as_str());
-        if matches!(w.as_str(), "cache" | "caches")
-            && previous.is_some_and(|p| EXISTING.contains(&p))
-        {
+        if matches!(w.as_str(), "cache" | "caches") && existing(&words[..i]) {
             continue;
         }
         // "explaining" cues as "explain" does.
@@ -237,7 +236,12 @@ pub(super) fn intents(words: &[String], text: &str) -> BTreeSet<Intent> {
     }
     let first = words.first().map(String::as_str).unwrap_or_default();
     let asks = text.trim_end().ends_with('?');
-    if (asks && QUESTION_OPENERS.contains(&first)) || WH_OPENERS.contains(&first) {
+    // "..., what's causing that": the last clause asks.
+    let last_opens = last_clause_opener(text);
+    if (asks && QUESTION_OPENERS.contains(&first))
+        || WH_OPENERS.contains(&first)
+        || last_opens.is_some_and(|w| WH_OPENERS.contains(&w.as_str()))
+    {
         out.insert(Intent::Question);
     }
     // A statement about how something behaves, not an instruction: a
@@ -259,6 +263,119 @@ pub(super) fn intents(words: &[String], text: &str) -> BTreeSet<Intent> {
         out.insert(Intent::Change);
     }
     out
+}
+
+/// Whether the words before "cache" make it an existing one: a determiner
+/// such as "the" or "our", possibly with a kind between ("our LRU cache");
+/// "an LRU cache" is asked for.
+fn existing(before: &[String]) -> bool {
+    let mut back = before.iter().rev().map(String::as_str);
+    let mut previous = back.next();
+    for _ in 0..2 {
+        match previous {
+            Some(p) if CACHE_KINDS.contains(&p) => previous = back.next(),
+            _ => break,
+        }
+    }
+    previous.is_some_and(|p| EXISTING.contains(&p))
+}
+
+/// The first word of the request's last clause (after `,`, `;`, `.` or
+/// `:`), lowercase, apostrophes dropped; `None` for a one-clause request.
+fn last_clause_opener(text: &str) -> Option<String> {
+    let text = text.trim_end().trim_end_matches(['?', '.', '!']);
+    let cut = text.rfind([',', ';', ':', '.'])?;
+    let rest = text[cut + 1..].trim_start();
+    // `lib.rs`, `3.10`, `std::fs`: not a clause boundary.
+    if !text[cut + 1..].starts_with(char::is_whitespace) {
+        return None;
+    }
+    let word = rest.split_whitespace().next()?;
+    Some(
+        word.to_lowercase()
+            .replace(['\'', '\u{2019}'], "")
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_owned(),
+    )
+}
+
+/// Whether a request keeps to the tests or the docs ("update only the
+/// unit tests") or asks for the code and its tests together ("update
+/// pricing.go and its unit tests"): the two are different work however
+/// alike they read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Reach {
+    /// "only the tests" / "just the docs".
+    pub only: Option<Intent>,
+    /// Code and tests (or docs) both.
+    pub code_too: bool,
+}
+
+/// Words that restrict what follows them.
+const ONLY: &[&str] = &["only", "just", "solely", "merely"];
+
+/// Cue words of [`Intent::Tests`] and [`Intent::Docs`] as a restriction's
+/// object.
+const TEST_WORDS: &[&str] = &["test", "tests", "spec", "specs", "fixture", "fixtures"];
+const DOC_WORDS: &[&str] = &[
+    "doc",
+    "docs",
+    "documentation",
+    "readme",
+    "comment",
+    "comments",
+    "docstring",
+    "docstrings",
+];
+
+/// What `words` keep to and add; `intents` are their intents.
+pub(super) fn reach(words: &[String], intents: &BTreeSet<Intent>) -> Reach {
+    let is = |w: &str, set: &[&str]| set.contains(&w);
+    let mut out = Reach::default();
+    for (i, w) in words.iter().enumerate() {
+        let after = &words[i + 1..words.len().min(i + 4)];
+        if is(w, ONLY) {
+            if after.iter().any(|a| is(a, TEST_WORDS)) {
+                out.only = Some(Intent::Tests);
+            } else if after.iter().any(|a| is(a, DOC_WORDS)) {
+                out.only = Some(Intent::Docs);
+            }
+        }
+        // "X and its tests", "the code and the docs".
+        if w == "and" && after.iter().any(|a| is(a, TEST_WORDS) || is(a, DOC_WORDS)) {
+            out.code_too = true;
+        }
+    }
+    let code = intents
+        .iter()
+        .any(|i| !NOT_CODE.contains(i) && !TOPICS.contains(i) && *i != Intent::Change);
+    if code
+        && intents
+            .iter()
+            .any(|i| matches!(i, Intent::Tests | Intent::Docs))
+    {
+        out.code_too = true;
+    }
+    // "fix it and just add a quick test" restricts nothing.
+    if out.code_too {
+        out.only = None;
+    }
+    out
+}
+
+/// Whether one request keeps to tests or docs while the other also changes
+/// the code: the two sides' descriptions.
+pub(super) fn reach_conflict(a: Reach, b: Reach) -> Option<(&'static str, &'static str)> {
+    let only = |r: Reach| match r.only {
+        Some(Intent::Docs) => "only the docs",
+        _ => "only the tests",
+    };
+    let both = "the code too";
+    match (a.only, b.only) {
+        (Some(_), None) if b.code_too => Some((only(a), both)),
+        (None, Some(_)) if a.code_too => Some((both, only(b))),
+        _ => None,
+    }
 }
 
 /// Intents cued by what a request is about more than by what it asks

@@ -17,7 +17,7 @@
 //! | languages, tools, formats, platforms, colours | Python, Rust, npm, cargo, pytest, jest, JSON, YAML, French, Windows | the same set on both sides (naming a language on one side only is a different request) |
 //! | polarity | add/remove, enable/disable, allow/deny, increase/decrease, before/after, show/hide, with/without, sync/async, … ([`crate::lexicon`]) | on each axis, one side only positive and the other only negative → differ; one side silent is fine (a paraphrase may say "make it accept" for "add") |
 //! | negation | not, never, don't, without, "instead of crashing" | a word negated on one side (the next content words after the negation, within its clause) may not appear un-negated on the other: "don't log the token" ≠ "log the token", but "lodash isn't used, drop it" ~ "remove the unused lodash" |
-//! | scope | "in this file" vs "everywhere", "all files", "across the crate" | the same set of scopes (local, global) on both sides |
+//! | scope | "in this file" vs "everywhere", "all files", "across the crate"; "only the tests" vs "pricing.go and its tests" | the same set of scopes (local, global) on both sides; a request kept to the tests or docs differs from one that changes the code too |
 //! | roles | `from X to Y`, `Y instead of X`, `replace X with Y` | a token that is the source on one side may not be the target on the other |
 //! | intent | tests, docs, a fix, a question, performance (incl. caching), configuration, logging, a refactor, validation, concurrency, error handling, a feature, a change to the code ([`Intent`]) | when both sides say what kind of work they want, they must share one ("add a test for the retry policy" ≠ "make the retry policy configurable"); topics (error handling) count only when a side asks for nothing else; an unnamed change ("replace", "convert") agrees with any named change to the code; one side silent is fine |
 //! | one term swapped | "make the header sticky" vs "make the footer sticky" | when the content words of both are the same but for one run of at most three words on each side, and the runs are not synonyms, the user changed that term on purpose: they differ |
@@ -107,6 +107,10 @@ pub struct Salient {
     /// Every token's words in order, stemmed (code split into its words).
     #[serde(skip)]
     spelled: Vec<String>,
+    /// The work the request keeps to and the work it adds (see
+    /// [`intent::Reach`]).
+    #[serde(skip)]
+    reach: intent::Reach,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +177,7 @@ impl Salient {
         s.polarity = polarity(&negation.words);
         s.scope = scope(&s.words);
         s.intents = intent::intents(&s.words, text);
+        s.reach = intent::reach(&s.words, &s.intents);
         s.roles = roles(&toks);
         s.content = toks.iter().flat_map(content_words).collect();
         s.spelled = toks
@@ -276,6 +281,9 @@ impl Salient {
                 };
                 return differ("direction", say(*role), say(other.roles[token]));
             }
+        }
+        if let Some((a, b)) = intent::reach_conflict(self.reach, other.reach) {
+            return differ("scope", a.to_owned(), b.to_owned());
         }
         if let Some((a, b)) = intent::conflict(&self.intents, &other.intents) {
             return differ("intent", intent::show(&a), intent::show(&b));

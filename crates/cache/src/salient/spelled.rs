@@ -34,6 +34,7 @@ pub(super) fn spelled_identifier(token: &str, other: &Salient) -> bool {
                 .identifiers
                 .iter()
                 .any(|id| id.eq_ignore_ascii_case(segment))
+                || other.names.contains(&segment.to_lowercase())
                 || spelled_words(segment, other)
         });
     }
@@ -51,15 +52,23 @@ fn qualified_parts(token: &str) -> Vec<&str> {
 }
 
 /// Whether `other`'s words spell `token`: its parts consecutive, or run
-/// together.
+/// together; in its plain words or inside a string it quotes (an error
+/// message quoted on one side, pasted bare on the other).
 fn spelled_words(token: &str, other: &Salient) -> bool {
     let wanted = stemmed_parts(token);
     if wanted.is_empty() || wanted.iter().all(|p| p.len() <= 1) {
         return false;
     }
-    let words: Vec<String> = other.words.iter().map(|w| stem(w)).collect();
     let joined = wanted.concat();
-    words.windows(wanted.len()).any(|w| w == wanted.as_slice()) || words.contains(&joined)
+    let spells = |words: &[String]| {
+        words.windows(wanted.len()).any(|w| w == wanted.as_slice()) || words.contains(&joined)
+    };
+    let words: Vec<String> = other.words.iter().map(|w| stem(w)).collect();
+    spells(&words)
+        || other
+            .quoted
+            .iter()
+            .any(|quote| spells(&stemmed_parts(quote)))
 }
 
 /// Whether `other` has the words of a quoted string, consecutive, among
@@ -97,7 +106,13 @@ pub(super) fn spelled_path(token: &str, other: &Salient) -> bool {
     });
     let file = mine.last().copied().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or_default();
-    same_file || (WELL_KNOWN_FILES.contains(&stem) && other.words.iter().any(|w| w == stem))
+    // `.gitignore` is "a gitignore"; `.env` is too common a word to tell.
+    let dotfile = file
+        .strip_prefix('.')
+        .filter(|bare| bare.len() >= 5 && !bare.contains('.'));
+    same_file
+        || (WELL_KNOWN_FILES.contains(&stem) && other.words.iter().any(|w| w == stem))
+        || dotfile.is_some_and(|bare| other.words.iter().any(|w| w == bare))
 }
 
 /// The words of a token, stemmed: `max_retries` → `max`, `retry`.

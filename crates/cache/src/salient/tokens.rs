@@ -42,9 +42,19 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok> {
         match quote {
             Quote::Double => {
                 let inner = segment.split_whitespace().collect::<Vec<_>>().join(" ");
-                if !inner.is_empty() {
+                // A number is the same number quoted or not ("'555-12345'").
+                let numbers: Vec<String> = segment
+                    .split_whitespace()
+                    .filter_map(|raw| {
+                        number(raw.trim_start_matches(OPENERS).trim_end_matches(CLOSERS))
+                    })
+                    .map(|(number, _)| number)
+                    .collect();
+                let only_a_number = numbers.len() == 1 && !inner.contains(' ');
+                if !inner.is_empty() && !only_a_number {
                     out.push(Tok::new(Kind::Quoted, inner));
                 }
+                out.extend(numbers.into_iter().map(|n| Tok::new(Kind::Number, n)));
             }
             Quote::Backtick => {
                 let words: Vec<&str> = segment.split_whitespace().collect();
@@ -299,6 +309,15 @@ fn number(t: &str) -> Option<(String, Option<String>)> {
         return None;
     }
     let unit = unit.to_lowercase();
+    // "an 800-line file", "a 3-day window": the number, then its unit as a
+    // word; but `1.2.3-beta` is a version of its own.
+    if body[..end].ends_with('-')
+        && !digits.contains(['.', '-'])
+        && !unit.is_empty()
+        && unit.chars().all(char::is_alphabetic)
+    {
+        return Some((digits, Some(unit)));
+    }
     let unit = match unit.as_str() {
         // `3.10+`: "3.10 or newer" names the same version.
         "" | "st" | "nd" | "rd" | "th" | "+" => None,
@@ -513,6 +532,21 @@ mod tests {
         assert!(t.contains(&Tok::new(Kind::Number, "3")));
         assert!(t.contains(&Tok::new(Kind::Number, "30")));
         assert!(t.contains(&Tok::new(Kind::Word, "second")));
+    }
+
+    #[test]
+    fn numbers_in_compounds_and_quotes_and_method_calls() {
+        use Kind::*;
+        assert_eq!(
+            kinds("split the 800-line App.vue"),
+            [(Number, "800".to_owned()), (Path, "App.vue".to_owned())]
+        );
+        assert!(tokenize("a 3-day window").contains(&Tok::new(Word, "day")));
+        assert!(kinds("pin 1.2.3-beta").iter().all(|(k, _)| *k != Number));
+        assert!(
+            kinds("why doesn't it match '555-12345'").contains(&(Number, "555-12345".to_owned()))
+        );
+        assert_eq!(kinds("edit .gitignore"), [(Path, ".gitignore".to_owned())]);
     }
 
     #[test]
