@@ -422,7 +422,7 @@ pub(crate) const SCOPE_UNITS: &[&str] = &[
     "occurrences", "line", "block", "type", "types", "fn", "fns", "func", "funcs", "functs",
     "endpoint", "endpoints", "route", "routes", "handler", "handlers", "table", "tables",
     "service", "services", "script", "scripts", "job", "jobs", "command", "commands",
-    "subcommand", "subcommands",
+    "subcommand", "subcommands", "commit", "commits", "branch", "branches",
 ];
 
 /// Units that are the whole project: "the whole frontend", "across the
@@ -494,6 +494,8 @@ pub(crate) const PHRASES: &[(&[&str], &str)] = &[
     (&["get", "rid", "of"], "remove"),
     (&["take", "out"], "remove"),
     (&["rip", "out"], "remove"),
+    (&["clean", "out"], "remove"),
+    (&["clear", "out"], "remove"),
     (&["log", "in"], "login"),
     (&["sign", "in"], "login"),
     (&["log", "out"], "logout"),
@@ -539,6 +541,7 @@ pub(crate) const SYNONYMS: &[&[&str]] = &[
     &["option", "flag", "switch"],
     &["enable", "activate"],
     &["disable", "deactivate"],
+    &["empty", "blank"],
 ];
 
 /// Words that carry no content of their own; left out of the sequence the
@@ -611,7 +614,9 @@ pub(crate) const ABBREVIATIONS: &[(&str, &str)] = &[
 
 /// Words that negate what follows as "not" does: "skip validating the
 /// token" is "don't validate the token".
-pub(crate) const SKIPS: &[&str] = &["without", "skip", "skips", "skipping", "avoid", "omit"];
+pub(crate) const SKIPS: &[&str] = &[
+    "without", "skip", "skips", "skipping", "avoid", "omit",
+];
 
 /// Words that ask for a fix of what an earlier clause reported.
 pub(crate) const FIX_VERBS: &[&str] = &["fix", "repair", "correct", "resolve"];

@@ -412,6 +412,14 @@ pub(super) fn conflict(
     if (vague(&a) && changes_code(&b)) || (vague(&b) && changes_code(&a)) {
         return None;
     }
+    // A setting is new behaviour: "configure ESLint to flag console.log" is
+    // "make eslint flag console.log".
+    let setting = |s: &BTreeSet<Intent>, t: &BTreeSet<Intent>| {
+        s.contains(&Intent::Configuration) && t.contains(&Intent::Feature)
+    };
+    if setting(&a, &b) || setting(&b, &a) {
+        return None;
+    }
     Some((a, b))
 }
 

@@ -111,6 +111,9 @@ pub struct Salient {
     /// [`intent::Reach`]).
     #[serde(skip)]
     reach: intent::Reach,
+    /// The unit given after a number ("15 minutes", `30s`), canonical.
+    #[serde(skip)]
+    units: BTreeMap<String, BTreeSet<&'static str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +181,7 @@ impl Salient {
         s.scope = scope(&s.words);
         s.intents = intent::intents(&s.words, text);
         s.reach = intent::reach(&s.words, &s.intents);
+        s.units = units(&toks);
         s.roles = roles(&toks);
         s.content = toks.iter().flat_map(content_words).collect();
         s.spelled = toks
@@ -200,6 +204,18 @@ impl Salient {
                 show_diff(&self.numbers, &other.numbers),
                 show_diff(&other.numbers, &self.numbers),
             );
+        }
+        // "15 minutes" is not "15 hours"; "15" alone may be either.
+        for (number, mine) in &self.units {
+            if let Some(theirs) = other.units.get(number)
+                && mine.is_disjoint(theirs)
+            {
+                let say = |units: &BTreeSet<&str>| {
+                    let units: Vec<&str> = units.iter().copied().collect();
+                    format!("{number} {}", units.join("/"))
+                };
+                return differ("numbers", say(mine), say(theirs));
+            }
         }
         for (class, mine, theirs, spelled) in [
             (
@@ -352,6 +368,40 @@ fn show_scope(s: &BTreeSet<Scope>) -> String {
     } else {
         names.join(" and ")
     }
+}
+
+/// Units of time, size and proportion, each with the forms it is written in.
+const UNITS: &[(&str, &[&str])] = &[
+    (
+        "millisecond",
+        &["millisecond", "milliseconds", "ms", "msec", "msecs"],
+    ),
+    ("second", &["second", "seconds", "sec", "secs", "s"]),
+    ("minute", &["minute", "minutes", "min", "mins"]),
+    ("hour", &["hour", "hours", "hr", "hrs", "h"]),
+    ("day", &["day", "days", "d"]),
+    ("week", &["week", "weeks"]),
+    ("month", &["month", "months"]),
+    ("year", &["year", "years"]),
+    ("kb", &["kb", "kib", "kilobyte", "kilobytes"]),
+    ("mb", &["mb", "mib", "megabyte", "megabytes"]),
+    ("gb", &["gb", "gib", "gigabyte", "gigabytes"]),
+    ("percent", &["percent", "%"]),
+];
+
+/// The unit written right after each number, canonical.
+fn units(toks: &[Tok]) -> BTreeMap<String, BTreeSet<&'static str>> {
+    let mut out: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    for pair in toks.windows(2) {
+        let (Kind::Number, Kind::Word) = (pair[0].kind, pair[1].kind) else {
+            continue;
+        };
+        let word = pair[1].norm.as_str();
+        if let Some((unit, _)) = UNITS.iter().find(|(_, forms)| forms.contains(&word)) {
+            out.entry(pair[0].norm.clone()).or_default().insert(unit);
+        }
+    }
+    out
 }
 
 /// The pole of each axis the request uses; a negated polarity word points

@@ -533,3 +533,58 @@ fn only_the_tests_is_not_the_code_and_its_tests() {
         .is_some()
     );
 }
+
+/// The rule changes made for holdout_pairs8 (written blind; 78% recall and
+/// one false hit on its first run).
+#[test]
+fn the_eighth_blind_round() {
+    for (a, b) in [
+        (
+            "make the CSV parser skip blank lines",
+            "csv parser should skip empty lines",
+        ),
+        (
+            "remove the unused imports from server/handlers.py",
+            "clean out unused imports in server/handlers.py",
+        ),
+        (
+            "configure ESLint to error on console.log statements",
+            "make eslint flag console.log as an error",
+        ),
+        (
+            "replace moment.js with date-fns in the frontend",
+            "swap out moment for date-fns in the frontend",
+        ),
+    ] {
+        assert_eq!(differ(a, b), None, "{a} | {b}");
+    }
+    let d = differ(
+        "rewrite the author email on the last commit",
+        "rewrite the author email on every commit in this branch",
+    )
+    .expect("a different reach");
+    assert_eq!(d.class, "scope");
+    // A file of that name elsewhere is still a path.
+    assert!(differ("update src/moment.js", "update moment").is_some());
+}
+
+#[test]
+fn a_number_with_another_unit_is_another_number() {
+    let d = differ(
+        "set the JWT expiry to 15 minutes",
+        "make JWT tokens expire after 15 hours",
+    )
+    .expect("15 minutes is not 15 hours");
+    assert_eq!(d.class, "numbers");
+    assert_eq!(
+        (d.left.as_str(), d.right.as_str()),
+        ("15 minute", "15 hour")
+    );
+    assert!(differ("cap uploads at 10 MB", "cap uploads at 10GB").is_some());
+    for (a, b) in [
+        ("time out after 30s", "time out after 30 seconds"),
+        ("set the timeout to 30", "set the timeout to 30 secs"),
+    ] {
+        assert_eq!(differ(a, b), None, "{a} | {b}");
+    }
+}

@@ -10,7 +10,7 @@ use distiq_router::Exemplars;
 
 use super::{
     dev_set, embedder, holdout_set, holdout2_set, holdout3_set, holdout4_set, holdout5_set,
-    holdout6_set, holdout7_set,
+    holdout6_set, holdout7_set, holdout8_set, holdout9_set,
 };
 
 /// Words, lowercased, without punctuation.
@@ -76,6 +76,8 @@ fn no_dev_prompt_is_an_exemplar_or_a_trivial_variant_of_one() {
     dev.extend(holdout5_set());
     dev.extend(holdout6_set());
     dev.extend(holdout7_set());
+    dev.extend(holdout8_set());
+    dev.extend(holdout9_set());
     let dev_texts: Vec<&str> = dev.iter().map(|d| d.prompt.as_str()).collect();
     let ex_texts: Vec<&str> = exemplars.items().iter().map(|e| e.text.as_str()).collect();
     let (offenders, closest) = variants(&dev_texts, &ex_texts);
