@@ -102,7 +102,7 @@ const CUES: &[(Intent, &[&str])] = &[
     ]),
     (Intent::Configuration, &[
         "configurable", "configure", "configures", "configured", "customizable", "customisable",
-        "customize", "customise", "tunable", "overridable", "config",
+        "customize", "customise", "tunable", "overridable", "config", "configuration",
     ]),
     (Intent::Logging, &["log", "logs", "logged", "logging", "logger"]),
     (Intent::Refactor, &[

@@ -271,7 +271,13 @@ impl Salient {
             }
         }
         for (negated, affirmed) in [(self, other), (other, self)] {
-            if let Some(word) = negated.negated.intersection(&affirmed.affirmed).next() {
+            // A word the other side also negates somewhere is negated on
+            // both ("without uploading" ~ "not actually upload anything").
+            if let Some(word) = negated
+                .negated
+                .intersection(&affirmed.affirmed)
+                .find(|w| !affirmed.negated.contains(*w))
+            {
                 let (left, right) = (format!("not {word}"), word.clone());
                 let (left, right) = if std::ptr::eq(negated, self) {
                     (left, right)
@@ -286,7 +292,11 @@ impl Salient {
         // print everywhere, switch to logging" ~ "replace print in etl.py").
         let same_file = !self.paths.is_disjoint(&other.paths);
         let one_silent = self.scope.is_empty() || other.scope.is_empty();
-        if self.scope != other.scope && !(one_silent && same_file) {
+        // "this class component" against "the class component": a request
+        // that names no scope is about one place already.
+        let local_only = |s: &BTreeSet<Scope>| s.iter().all(|x| *x == Scope::Local);
+        let local_vs_silent = one_silent && local_only(&self.scope) && local_only(&other.scope);
+        if self.scope != other.scope && !(one_silent && same_file) && !local_vs_silent {
             return differ("scope", show_scope(&self.scope), show_scope(&other.scope));
         }
         for (token, role) in &self.roles {
@@ -431,17 +441,31 @@ fn polarity(words: &[(String, bool)]) -> BTreeMap<String, Pole> {
     out
 }
 
+/// Words that end the phrase a quantifier opens.
+const PREPOSITIONS: &[&str] = &[
+    "on", "in", "of", "for", "to", "from", "with", "across", "under", "inside", "within", "at",
+];
+
 fn scope(words: &[String]) -> BTreeSet<Scope> {
     let mut out = BTreeSet::new();
+    // The unit a quantifier or determiner is about: among the next `n`
+    // words, before any preposition ("every field on the struct" is about
+    // fields; "all my local feature branches" about branches).
     let unit_within = |i: usize, n: usize, units: &[&str]| {
         words[i + 1..words.len().min(i + 1 + n)]
             .iter()
+            .take_while(|w| !PREPOSITIONS.contains(&w.as_str()))
             .any(|w| units.contains(&w.as_str()))
     };
     for (i, w) in words.iter().enumerate() {
         let w = w.as_str();
+        // "before each commit", "after every test": when, not how far.
+        let temporal = i
+            .checked_sub(1)
+            .is_some_and(|j| matches!(words[j].as_str(), "before" | "after" | "between" | "per"));
         let quantified = GLOBAL_QUANTIFIERS.contains(&w)
-            && (unit_within(i, 3, SCOPE_UNITS) || unit_within(i, 3, PROJECT_UNITS));
+            && !temporal
+            && (unit_within(i, 4, SCOPE_UNITS) || unit_within(i, 4, PROJECT_UNITS));
         if GLOBAL_WORDS.contains(&w) || quantified {
             out.insert(Scope::Global);
         }

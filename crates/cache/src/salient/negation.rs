@@ -57,7 +57,8 @@ pub(super) fn negation(text: &str) -> Negation {
                     .map(|t| t.norm.as_str())
             };
             if t.kind == Kind::Word {
-                let not_null = w == "not" && word_at(i + 1) == Some("null");
+                // "NOT NULL", "not found": a name and an error message.
+                let not_null = w == "not" && matches!(word_at(i + 1), Some("null" | "found"));
                 if (NEGATIONS.contains(&w) || SKIPS.contains(&w)) && !not_null {
                     if report {
                         setting_aside = NEGATION_REACH;

