@@ -249,7 +249,7 @@ pub(crate) const POLARITY: &[(&str, &[&str], &[&str])] = &[
 pub(crate) const NEGATIONS: &[&str] = &[
     "not", "never", "nor", "neither", "cannot", "dont", "doesnt", "didnt", "isnt", "arent",
     "wasnt", "werent", "wont", "cant", "shouldnt", "mustnt", "wouldnt", "couldnt", "hasnt",
-    "havent",
+    "havent", "non",
 ];
 
 /// Languages, tools, formats and services, as `(canonical, aliases)`. A name

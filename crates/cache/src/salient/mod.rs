@@ -240,6 +240,18 @@ impl Salient {
         ] {
             let a = unmatched(mine, theirs, other, spelled);
             let b = unmatched(theirs, mine, self, spelled);
+            // A product named on one side only ("the Elixir GenServer in
+            // lib/cache/store.ex" ~ "lib/cache/store.ex") is detail left
+            // implicit when both name something else in common.
+            let implicit = |only: &BTreeSet<String>, rest: &BTreeSet<String>| {
+                class == "identifiers"
+                    && rest.is_empty()
+                    && only.iter().all(|t| is_product_name(t))
+                    && self.anchored(other)
+            };
+            if implicit(&a, &b) || implicit(&b, &a) {
+                continue;
+            }
             if !a.is_empty() || !b.is_empty() {
                 return differ(class, show(&a), show(&b));
             }
@@ -322,6 +334,13 @@ impl Salient {
 }
 
 type Spelled = fn(&str, &Salient) -> bool;
+
+/// A capitalised name (`GenServer`, `PySpark`, `STM32`, `Phoenix`), not
+/// code written as code (`parse_args`, `user.email`, `println!`,
+/// `getUser`).
+fn is_product_name(token: &str) -> bool {
+    token.chars().next().is_some_and(char::is_uppercase) && token.chars().all(char::is_alphanumeric)
+}
 
 impl Salient {
     /// Whether the two requests name at least one specific thing in common:

@@ -57,8 +57,10 @@ pub(super) fn negation(text: &str) -> Negation {
                     .map(|t| t.norm.as_str())
             };
             if t.kind == Kind::Word {
-                // "NOT NULL", "not found": a name and an error message.
-                let not_null = w == "not" && matches!(word_at(i + 1), Some("null" | "found"));
+                // "NOT NULL" (or "non-null"), "not found": a name and an
+                // error message.
+                let not_null = (w == "not" && matches!(word_at(i + 1), Some("null" | "found")))
+                    || (w == "non" && word_at(i + 1) == Some("null"));
                 if (NEGATIONS.contains(&w) || SKIPS.contains(&w)) && !not_null {
                     if report {
                         setting_aside = NEGATION_REACH;

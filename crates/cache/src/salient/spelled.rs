@@ -75,11 +75,27 @@ fn spelled_words(token: &str, other: &Salient) -> bool {
 /// all its tokens: `` `git merge --squash` `` is "git merge --squash".
 pub(super) fn spelled_quote(token: &str, other: &Salient) -> bool {
     let wanted = stemmed_parts(token);
-    !wanted.is_empty()
+    if wanted.is_empty() {
+        return false;
+    }
+    if other
+        .spelled
+        .windows(wanted.len())
+        .any(|w| w == wanted.as_slice())
+    {
+        return true;
+    }
+    // A code span (`avatarUrl: String`, `cargo clippy -- -D warnings`) is
+    // often written out with its parts reordered or a word between them:
+    // all its parts within a window twice its length.
+    let code = token.contains([':', '=', ';', '(', '-', '.']);
+    let span = 2 * wanted.len() + 1;
+    code && wanted.len() > 1
+        && other.spelled.len() >= wanted.len()
         && other
             .spelled
-            .windows(wanted.len())
-            .any(|w| w == wanted.as_slice())
+            .windows(span.min(other.spelled.len()))
+            .any(|window| wanted.iter().all(|part| window.contains(part)))
 }
 
 /// Whether `other` uses the name as a plain word: "go: why does this

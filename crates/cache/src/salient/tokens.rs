@@ -201,6 +201,11 @@ fn classify(raw: &str, sentence_start: bool, code: bool, out: &mut Vec<Tok>) {
         out.push(Tok::new(Kind::Word, "without"));
         return;
     }
+    // `O(1)`, `O(n log n)`: a complexity class, not a number.
+    if lower.starts_with("o(") {
+        out.push(Tok::new(Kind::Word, "bigo"));
+        return;
+    }
     if t.contains("://") {
         out.push(Tok::new(Kind::Path, lower));
         return;
@@ -260,6 +265,10 @@ fn words(lower: &str, out: &mut Vec<Tok>) {
         }
         match NUMBER_WORDS.iter().find(|(word, _)| *word == w) {
             Some(&(_, digits)) => out.push(Tok::new(Kind::Number, digits)),
+            // `retries=3`, `SIZE-1`: the digits are a number.
+            None if w.chars().all(|c| c.is_ascii_digit()) => {
+                out.push(Tok::new(Kind::Number, w.trim_start_matches('0').max("0")));
+            }
             None => out.push(Tok::new(Kind::Word, w)),
         }
     }
@@ -321,6 +330,14 @@ fn number(t: &str) -> Option<(String, Option<String>)> {
         && unit.chars().all(char::is_alphabetic)
     {
         return Some((digits, Some(unit)));
+    }
+    // `1.2.3-beta`, `2.0.0-rc1`: a pre-release is a version of its own.
+    if body[..end].ends_with('-')
+        && digits.contains('.')
+        && !unit.is_empty()
+        && unit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+    {
+        return Some((format!("{digits}-{unit}"), None));
     }
     let unit = match unit.as_str() {
         // `3.10+`: "3.10 or newer" names the same version.
@@ -546,7 +563,7 @@ mod tests {
             [(Number, "800".to_owned()), (Path, "App.vue".to_owned())]
         );
         assert!(tokenize("a 3-day window").contains(&Tok::new(Word, "day")));
-        assert!(kinds("pin 1.2.3-beta").iter().all(|(k, _)| *k != Number));
+        assert_eq!(kinds("pin 1.2.3-beta"), [(Number, "1.2.3-beta".to_owned())]);
         assert!(
             kinds("why doesn't it match '555-12345'").contains(&(Number, "555-12345".to_owned()))
         );

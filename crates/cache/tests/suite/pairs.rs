@@ -49,6 +49,7 @@ fn the_persistent_cache_decides_every_pair_as_cache_eval_does() {
         "holdout_pairs7.jsonl",
         "holdout_pairs8.jsonl",
         "holdout_pairs9.jsonl",
+        "holdout_pairs10.jsonl",
     ] {
         let (pairs, both) = embedded(file);
         let report = evaluate(&prepare(pairs.clone(), both.clone()), THRESHOLD);
@@ -153,7 +154,12 @@ fn held_out_pairs_of_different_tasks_do_not_hit() {
 /// ("15 minutes" served "15 hours"; the rule of the session's start: 84 %,
 /// 2/50); a number's unit now counts, and its misses were read too (a word
 /// negated on both sides, one place against no scope, "not found", a
-/// quantifier's unit before its preposition): 94 %, 0/50. The helpers who write
+/// quantifier's unit before its preposition): 94 %, 0/50. holdout_pairs10
+/// (blind, told to avoid the common examples: embedded C, Elixir, Spark,
+/// Godot, ...) ran once on that rule: 64 %, 1/50 ("nullable" served
+/// "non-nullable"); read: "non" negates, digits in code are numbers, a code
+/// span may be written out loosely, a product named on one side only is
+/// implicit when something else is shared: 86 %, 0/50. The helpers who write
 /// these sets repeat each other: about a fifth of holdout_pairs9's requests
 /// nearly match a request of an earlier set.
 #[test]
@@ -167,6 +173,7 @@ fn blind_near_misses_never_hit() {
         ("holdout_pairs7.jsonl", 50, 50),
         ("holdout_pairs8.jsonl", 50, 50),
         ("holdout_pairs9.jsonl", 50, 50),
+        ("holdout_pairs10.jsonl", 50, 50),
     ] {
         let report = judged(file);
         assert!(
