@@ -278,12 +278,17 @@ pub(crate) fn fit_temperature(logits: &[f32], labels: &[usize], classes: usize) 
 
 /// The dot product.
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Four accumulators: the compiler vectorises this, and the sum is
-    // stable across calls (no data-dependent order).
-    let mut acc = [0.0f32; 4];
-    let chunks = a.len() / 4 * 4;
-    for (ca, cb) in a[..chunks].chunks_exact(4).zip(b[..chunks].chunks_exact(4)) {
-        for i in 0..4 {
+    // Sixteen accumulators: the compiler vectorises this into independent
+    // registers, and the sum is stable across calls (no data-dependent
+    // order).
+    const LANES: usize = 16;
+    let mut acc = [0.0f32; LANES];
+    let chunks = a.len() / LANES * LANES;
+    for (ca, cb) in a[..chunks]
+        .chunks_exact(LANES)
+        .zip(b[..chunks].chunks_exact(LANES))
+    {
+        for i in 0..LANES {
             acc[i] += ca[i] * cb[i];
         }
     }
@@ -292,7 +297,7 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
         .zip(&b[chunks..])
         .map(|(x, y)| x * y)
         .sum();
-    acc[0] + acc[1] + acc[2] + acc[3] + tail
+    acc.iter().sum::<f32>() + tail
 }
 
 /// Softmax in place, stable for large logits.

@@ -11,6 +11,7 @@ use crate::classifier::{self, CrossValidation, Trained};
 use crate::features::{
     Features, LONG_CONTEXT, MANY_TOOLS, MEDIUM_CONTEXT, Request, TIGHT_LATENCY_MS,
 };
+use crate::nearest::NearestIndex;
 use crate::store::{ModelFingerprint, ModelStore, Warning};
 use crate::tiers::tiers_for;
 use crate::{Exemplars, Result};
@@ -26,6 +27,8 @@ const NEAREST: usize = 3;
 pub struct Router {
     exemplars: Exemplars,
     trained: Trained,
+    /// An integer copy of the exemplars' vectors for the nearest ones.
+    index: NearestIndex,
 }
 
 impl std::fmt::Debug for Router {
@@ -155,6 +158,15 @@ impl Routed {
 }
 
 impl Router {
+    fn new(exemplars: Exemplars, trained: Trained) -> Self {
+        let index = NearestIndex::new(&trained.vectors);
+        Self {
+            exemplars,
+            trained,
+            index,
+        }
+    }
+
     /// Trains a router: embeds every exemplar (in batches) and fits the
     /// classifiers.
     pub fn train(embedder: &Embedder, exemplars: Exemplars) -> Result<Self> {
@@ -183,7 +195,7 @@ impl Router {
             vectors.extend_from_slice(e.as_slice());
         }
         let trained = Trained::train(&exemplars, vectors);
-        Ok(Self { exemplars, trained })
+        Ok(Self::new(exemplars, trained))
     }
 
     /// The router stored for `exemplars` on `model`, if the store holds a
@@ -196,10 +208,7 @@ impl Router {
     ) -> (Option<Self>, Option<Warning>) {
         let (trained, warning) = store.read(exemplars, model);
         (
-            trained.map(|trained| Self {
-                exemplars: exemplars.clone(),
-                trained,
-            }),
+            trained.map(|trained| Self::new(exemplars.clone(), trained)),
             warning,
         )
     }
@@ -268,8 +277,8 @@ impl Router {
         order.sort_by(|a, b| local.kind[*b].total_cmp(&local.kind[*a]));
         let (first, second) = (order[0], order[1]);
         let nearest = self
-            .trained
-            .nearest(embedding.as_slice(), NEAREST)
+            .index
+            .nearest(&self.trained.vectors, embedding.as_slice(), NEAREST)
             .into_iter()
             .filter_map(|(i, similarity)| {
                 let e = self.exemplars.items().get(i)?;

@@ -1,40 +1,41 @@
-//! Routing with the real model: the dev set, prompts worded to mislead a
+//! Routing with the real model: the held-out sets, prompts worded to mislead a
 //! keyword matcher, and the tier each stage gets.
 
 use distiq_core::{Complexity, Event, Stage, TaskKind, Tier, VecSink};
 use distiq_router::{Request, evaluate};
 
-use super::{config, dev_set, embedder, router};
+use super::{config, embedder, held_out_sets, router};
 
-/// The dev set (185 prompts written before the exemplars, none of them an
-/// exemplar) routes at least 85% of kinds right and sends at most 6% of
-/// complexities below their label.
+/// Each held-out set (written blind, never learned from) routes at least
+/// 80% of kinds right and sends at most 6% of complexities below their
+/// label.
 ///
-/// Why these bounds: the router measured 88% and 4.9% here; the bounds
-/// leave room for a changed exemplar or model rounding (one prompt is
-/// 0.5%), while semantic-router's nearest-exemplar scoring (47-51% on this
-/// set) or a classifier that stopped erring upward (12% below) fails them.
+/// Why these bounds: the router measured 86.7% and 0.8% on holdout9; a
+/// blind set of 120 moves a few points with its wording (one prompt is
+/// 0.8%), while semantic-router's nearest-exemplar scoring (about 55%
+/// here) or a classifier that stopped erring upward fails them.
 #[test]
-fn the_dev_set_routes_most_kinds_right_and_rarely_too_low() {
-    let items = dev_set();
-    assert!(items.len() >= 150, "{} prompts", items.len());
-    for kind in TaskKind::ALL {
-        assert!(items.iter().any(|i| i.kind == kind), "no {kind} prompt");
+fn prompts_written_blind_route_most_kinds_right_and_rarely_too_low() {
+    for (name, items) in held_out_sets() {
+        assert!(items.len() >= 100, "{name}: {} prompts", items.len());
+        for kind in TaskKind::ALL {
+            assert!(items.iter().any(|i| i.kind == kind), "{name}: no {kind}");
+        }
+        let report = evaluate(router(), embedder(), &config(&[]), &items).unwrap();
+        assert!(
+            report.kind_accuracy >= 0.80,
+            "{name}: kind accuracy {:.3}; misses: {:#?}",
+            report.kind_accuracy,
+            report.misses
+        );
+        assert!(
+            report.complexity_under_rate <= 0.06,
+            "{name}: routed below the label: {:.3}",
+            report.complexity_under_rate
+        );
+        let total: usize = report.confusion.iter().flatten().sum();
+        assert_eq!(total, items.len());
     }
-    let report = evaluate(router(), embedder(), &config(&[]), &items).unwrap();
-    assert!(
-        report.kind_accuracy >= 0.85,
-        "kind accuracy {:.3}; misses: {:#?}",
-        report.kind_accuracy,
-        report.misses
-    );
-    assert!(
-        report.complexity_under_rate <= 0.06,
-        "routed below the label: {:.3}",
-        report.complexity_under_rate
-    );
-    let total: usize = report.confusion.iter().flatten().sum();
-    assert_eq!(total, items.len());
 }
 
 #[test]
