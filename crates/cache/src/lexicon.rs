@@ -11,7 +11,8 @@ pub(crate) const POLARITY: &[(&str, &[&str], &[&str])] = &[
         &[
             "add", "adds", "added", "adding", "addition", "insert", "inserts", "inserted",
             "inserting", "introduce", "introduces", "introduced", "create", "creates", "created",
-            "creating", "append", "appends", "appended",
+            "creating", "append", "appends", "appended", "require", "requires", "required",
+            "requiring", "enforce", "enforces", "enforced",
         ],
         &[
             "remove", "removes", "removed", "removing", "removal", "delete", "deletes", "deleted",
@@ -205,7 +206,16 @@ pub(crate) const POLARITY: &[(&str, &[&str], &[&str])] = &[
         &["lowercase"],
     ),
     ("true/false", &["true"], &["false"]),
-    ("public/private", &["public"], &["private"]),
+    (
+        "public/private",
+        &["public", "exported", "pub"],
+        &["private", "internal", "unexported"],
+    ),
+    (
+        "required/optional",
+        &["required", "require", "mandatory"],
+        &["optional"],
+    ),
     (
         "include/exclude",
         &[
@@ -422,7 +432,8 @@ pub(crate) const SCOPE_UNITS: &[&str] = &[
     "occurrences", "line", "block", "type", "types", "fn", "fns", "func", "funcs", "functs",
     "endpoint", "endpoints", "route", "routes", "handler", "handlers", "table", "tables",
     "service", "services", "script", "scripts", "job", "jobs", "command", "commands",
-    "subcommand", "subcommands", "commit", "commits", "branch", "branches",
+    "subcommand", "subcommands", "commit", "commits", "branch", "branches", "path", "paths",
+    "case", "cases",
 ];
 
 /// Units that are the whole project: "the whole frontend", "across the
@@ -542,6 +553,10 @@ pub(crate) const SYNONYMS: &[&[&str]] = &[
     &["enable", "activate"],
     &["disable", "deactivate"],
     &["empty", "blank"],
+    &[
+        "flaky", "intermittent", "intermittently", "sporadic", "sporadically",
+        "nondeterministic",
+    ],
 ];
 
 /// Words that carry no content of their own; left out of the sequence the

@@ -184,6 +184,8 @@ impl Salient {
         s.units = units(&toks);
         s.roles = roles(&toks);
         s.content = toks.iter().flat_map(content_words).collect();
+        // "the auth-service Service": a word said twice in a row is one.
+        s.content.dedup();
         s.spelled = toks
             .iter()
             .flat_map(|t| match t.kind {

@@ -684,3 +684,41 @@ fn the_tenth_blind_round() {
         differ("make it O(1)", "make it run in constant time").is_none_or(|d| d.class != "numbers")
     );
 }
+
+/// The false hits of holdout_pairs11 (blind; 84% recall and four false
+/// hits on its one run, the same four with the rule of the session's start).
+#[test]
+fn the_eleventh_blind_round() {
+    for (a, b, class) in [
+        (
+            "Add doc comments to the exported functions in src/geometry.jl.",
+            "Add doc comments to all functions in src/geometry.jl, including the internal ones.",
+            "polarity",
+        ),
+        (
+            "Require authentication on the GET /reports route in routes/web.php.",
+            "Remove the authentication requirement from the GET /reports route in routes/web.php.",
+            "polarity",
+        ),
+        (
+            "In the Helm chart, expose the metrics port on the api-gateway Service.",
+            "In the Helm chart, expose the metrics port on the auth-service Service.",
+            "one term swapped",
+        ),
+        (
+            "Write a unit test for the happy path of OrderValidator.validate.",
+            "Write unit tests for every path of OrderValidator.validate, including all the error cases.",
+            "scope",
+        ),
+    ] {
+        let d = differ(a, b).unwrap_or_else(|| panic!("{a} | {b}"));
+        assert_eq!(d.class, class, "{a} | {b}: {d}");
+    }
+    assert_eq!(
+        differ(
+            "the test test_checkout_total is flaky; figure out why",
+            "why does test_checkout_total fail intermittently?",
+        ),
+        None
+    );
+}

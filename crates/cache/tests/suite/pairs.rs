@@ -50,6 +50,7 @@ fn the_persistent_cache_decides_every_pair_as_cache_eval_does() {
         "holdout_pairs8.jsonl",
         "holdout_pairs9.jsonl",
         "holdout_pairs10.jsonl",
+        "holdout_pairs11.jsonl",
     ] {
         let (pairs, both) = embedded(file);
         let report = evaluate(&prepare(pairs.clone(), both.clone()), THRESHOLD);
@@ -159,7 +160,11 @@ fn held_out_pairs_of_different_tasks_do_not_hit() {
 /// Godot, ...) ran once on that rule: 64 %, 1/50 ("nullable" served
 /// "non-nullable"); read: "non" negates, digits in code are numbers, a code
 /// span may be written out loosely, a product named on one side only is
-/// implicit when something else is shared: 86 %, 0/50. The helpers who write
+/// implicit when something else is shared: 86 %, 0/50. holdout_pairs11
+/// (blind, uncommon stacks) ran once on that: 84 %, 4/50 (the rule of the
+/// session's start: 74 %, the same 4/50): exported vs internal, "require"
+/// vs "remove the requirement", api-gateway vs auth-service, the happy path
+/// vs every path; read and fixed: 84 %, 0/50. The helpers who write
 /// these sets repeat each other: about a fifth of holdout_pairs9's requests
 /// nearly match a request of an earlier set.
 #[test]
@@ -174,6 +179,7 @@ fn blind_near_misses_never_hit() {
         ("holdout_pairs8.jsonl", 50, 50),
         ("holdout_pairs9.jsonl", 50, 50),
         ("holdout_pairs10.jsonl", 50, 50),
+        ("holdout_pairs11.jsonl", 50, 50),
     ] {
         let report = judged(file);
         assert!(
