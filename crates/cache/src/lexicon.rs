@@ -35,12 +35,13 @@ pub(crate) const POLARITY: &[(&str, &[&str], &[&str])] = &[
         "allow/deny",
         &[
             "allow", "allows", "allowed", "allowing", "permit", "permits", "permitted",
-            "whitelist", "allowlist",
+            "whitelist", "allowlist", "accept", "accepts", "accepted", "accepting",
         ],
         &[
             "deny", "denies", "denied", "denying", "forbid", "forbids", "forbidden", "disallow",
             "disallows", "disallowed", "block", "blocks", "blocked", "prohibit", "prohibits",
             "prohibited", "blacklist", "denylist", "ban", "bans", "banned", "prevent", "prevents",
+            "reject", "rejects", "rejected", "rejecting", "refuse", "refuses", "refused",
         ],
     ),
     (
@@ -433,7 +434,7 @@ pub(crate) const SCOPE_UNITS: &[&str] = &[
     "endpoint", "endpoints", "route", "routes", "handler", "handlers", "table", "tables",
     "service", "services", "script", "scripts", "job", "jobs", "command", "commands",
     "subcommand", "subcommands", "commit", "commits", "branch", "branches", "path", "paths",
-    "case", "cases",
+    "case", "cases", "change", "changes",
 ];
 
 /// Units that are the whole project: "the whole frontend", "across the

@@ -722,3 +722,28 @@ fn the_eleventh_blind_round() {
         None
     );
 }
+
+/// The false hits of holdout_pairs12 (blind; 94% recall, two false hits on
+/// its one run).
+#[test]
+fn the_twelfth_blind_round() {
+    let d = differ(
+        "Allow self-signed certificates in the staging HTTP client",
+        "Reject self-signed certificates in the staging HTTP client",
+    )
+    .expect("allow is not reject");
+    assert_eq!(d.class, "polarity");
+    let d = differ(
+        "Review the changes in my last commit for security issues",
+        "Review all changes on this branch for security issues",
+    )
+    .expect("one commit is not the branch");
+    assert_eq!(d.class, "scope");
+    assert_eq!(
+        differ(
+            "accept self-signed certificates in the staging client",
+            "allow self-signed certificates in the staging client",
+        ),
+        None
+    );
+}
