@@ -711,4 +711,6 @@ fn hunks(a: &[String], b: &[String]) -> Vec<(Vec<String>, Vec<String>)> {
 }
 
 #[cfg(test)]
+mod blind_rounds;
+#[cfg(test)]
 mod tests;
