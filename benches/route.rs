@@ -140,6 +140,13 @@ fn fit_only(bencher: divan::Bencher) {
     bencher.bench(|| Router::from_embeddings(exemplars.clone(), &embeddings).expect("fits"));
 }
 
+/// The built-in exemplars: every process that routes reads them once (the
+/// hand-written files, then the labelled training sets, parsed as JSON).
+#[divan::bench(sample_count = 200)]
+fn exemplars_builtin() -> Exemplars {
+    Exemplars::builtin().expect("exemplars")
+}
+
 /// Reading the trained router from its disk cache: what a cold process
 /// pays instead of training.
 #[divan::bench(sample_count = 50)]

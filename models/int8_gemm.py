@@ -57,14 +57,20 @@ from onnx import TensorProto, helper, numpy_helper
 ROLES = ["Q", "K", "V", "O", "F1", "F2"]
 
 
-def rewrite(model: onnx.ModelProto, outliers: dict[str, list[int]]) -> int:
-    graph = model.graph
-    inits = {i.name: i for i in graph.initializer}
+def links(graph: onnx.GraphProto) -> tuple[dict[str, onnx.NodeProto], dict[str, list[onnx.NodeProto]]]:
+    """The node that makes each tensor, and the nodes that read it."""
     producer = {o: n for n in graph.node for o in n.output}
-    consumers = collections.defaultdict(list)
+    consumers: dict[str, list[onnx.NodeProto]] = collections.defaultdict(list)
     for node in graph.node:
         for name in node.input:
             consumers[name].append(node)
+    return producer, consumers
+
+
+def rewrite(model: onnx.ModelProto, outliers: dict[str, list[int]]) -> int:
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    producer, consumers = links(graph)
 
     drop: set[int] = set()
     replace: dict[int, list[onnx.NodeProto]] = {}
@@ -214,11 +220,7 @@ def rewrite(model: onnx.ModelProto, outliers: dict[str, list[int]]) -> int:
 def fuse_attention(model: onnx.ModelProto) -> int:
     """Replaces each layer's unfused attention with one MultiHeadAttention node."""
     graph = model.graph
-    producer = {o: n for n in graph.node for o in n.output}
-    consumers = collections.defaultdict(list)
-    for node in graph.node:
-        for name in node.input:
-            consumers[name].append(node)
+    producer, consumers = links(graph)
 
     def made_by(name: str, op: str) -> onnx.NodeProto | None:
         node = producer.get(name)
@@ -278,16 +280,13 @@ def fuse_attention(model: onnx.ModelProto) -> int:
 def fuse_gelu(model: onnx.ModelProto) -> int:
     """Replaces each `x * (0.5 * (1 + Erf(x / sqrt(2))))` with one Gelu node."""
     graph = model.graph
-    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-    producer = {o: n for n in graph.node for o in n.output}
-    consumers = collections.defaultdict(list)
-    for node in graph.node:
-        for name in node.input:
-            consumers[name].append(node)
+    # Only the scalars: converting every weight to numpy would copy 23 MB.
+    scalars = {i.name: numpy_helper.to_array(i) for i in graph.initializer if int(np.prod(i.dims)) == 1}
+    producer, consumers = links(graph)
 
     def constant(node: onnx.NodeProto, value: float) -> str | None:
         """The input of `node` that is not the scalar constant `value`."""
-        others = [x for x in node.input if not (x in inits and inits[x].size == 1 and np.isclose(inits[x], value))]
+        others = [x for x in node.input if not (x in scalars and np.isclose(scalars[x], value))]
         return others[0] if len(others) == 1 else None
 
     def only(name: str, op: str) -> onnx.NodeProto | None:

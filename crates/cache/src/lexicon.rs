@@ -35,21 +35,13 @@ pub(crate) const POLARITY: &[(&str, &[&str], &[&str])] = &[
         "allow/deny",
         &[
             "allow", "allows", "allowed", "allowing", "permit", "permits", "permitted",
-            "whitelist", "allowlist", "accept", "accepts", "accepted", "accepting",
+            "whitelist", "allowlist", "accept", "accepts", "accepted", "accepting", "approve",
+            "approves", "approved",
         ],
         &[
             "deny", "denies", "denied", "denying", "forbid", "forbids", "forbidden", "disallow",
             "disallows", "disallowed", "block", "blocks", "blocked", "prohibit", "prohibits",
             "prohibited", "blacklist", "denylist", "ban", "bans", "banned", "prevent", "prevents",
-            "reject", "rejects", "rejected", "rejecting", "refuse", "refuses", "refused",
-        ],
-    ),
-    (
-        "accept/reject",
-        &[
-            "accept", "accepts", "accepted", "accepting", "approve", "approves", "approved",
-        ],
-        &[
             "reject", "rejects", "rejected", "rejecting", "refuse", "refuses", "refused",
             "decline", "declines", "declined",
         ],
@@ -636,3 +628,23 @@ pub(crate) const SKIPS: &[&str] = &[
 
 /// Words that ask for a fix of what an earlier clause reported.
 pub(crate) const FIX_VERBS: &[&str] = &["fix", "repair", "correct", "resolve"];
+
+/// Units of time, size and proportion, each with the forms it is written
+/// in: after a number as a word ("15 minutes") or as a suffix (`30s`).
+pub(crate) const UNITS: &[(&str, &[&str])] = &[
+    (
+        "millisecond",
+        &["millisecond", "milliseconds", "ms", "msec", "msecs"],
+    ),
+    ("second", &["second", "seconds", "sec", "secs", "s"]),
+    ("minute", &["minute", "minutes", "min", "mins"]),
+    ("hour", &["hour", "hours", "hr", "hrs", "h"]),
+    ("day", &["day", "days", "d"]),
+    ("week", &["week", "weeks"]),
+    ("month", &["month", "months"]),
+    ("year", &["year", "years"]),
+    ("kb", &["kb", "kib", "kilobyte", "kilobytes"]),
+    ("mb", &["mb", "mib", "megabyte", "megabytes"]),
+    ("gb", &["gb", "gib", "gigabyte", "gigabytes"]),
+    ("percent", &["percent", "%"]),
+];

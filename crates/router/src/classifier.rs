@@ -389,11 +389,8 @@ mod tests {
     }
 
     #[test]
-    fn nearest_keeps_the_k_most_similar_in_order() {
-        let mut vectors = vec![0.0f32; 4 * DIMENSION];
-        for (i, v) in [0.1f32, 0.9, 0.5, 0.7].iter().enumerate() {
-            vectors[i * DIMENSION] = *v;
-        }
+    fn a_hand_built_router_is_consistent_with_its_exemplar_count() {
+        let vectors = vec![0.0f32; 4 * DIMENSION];
         let trained = Trained {
             standardizer: Standardizer {
                 mean: vec![0.0; DIMENSION],
@@ -428,14 +425,6 @@ mod tests {
             },
         };
         assert!(trained.is_consistent(4));
-        let mut query = vec![0.0f32; DIMENSION];
-        query[0] = 1.0;
-        let near = crate::nearest::NearestIndex::new(&trained.vectors).nearest(
-            &trained.vectors,
-            &query,
-            3,
-        );
-        let order: Vec<usize> = near.iter().map(|(i, _)| *i).collect();
-        assert_eq!(order, [1, 3, 2]);
+        assert!(!trained.is_consistent(5));
     }
 }

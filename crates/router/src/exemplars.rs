@@ -72,7 +72,7 @@ const BUILTIN: [(TaskKind, &str, &str); 8] = [
 /// (holdout9) when each was left out; holdout9 then joined, for 1.8 more
 /// points on each later set. `holdout10.jsonl` and `holdout11.jsonl` stay
 /// out: they measure the router.
-pub const TRAINING_SETS: [(&str, &str); 10] = [
+pub(crate) const TRAINING_SETS: [(&str, &str); 10] = [
     ("dev.jsonl", include_str!("../data/dev.jsonl")),
     ("holdout.jsonl", include_str!("../data/holdout.jsonl")),
     ("holdout2.jsonl", include_str!("../data/holdout2.jsonl")),

@@ -62,7 +62,7 @@ mod tiers;
 pub use classifier::{CrossValidation, UNDER_COST};
 pub use error::{Error, Result};
 pub use eval::{EvalReport, Labelled, Miss, evaluate, parse_labels, read_labels};
-pub use exemplars::{Exemplar, Exemplars, TRAINING_SETS, parse as parse_exemplars};
+pub use exemplars::{Exemplar, Exemplars, parse as parse_exemplars};
 pub use features::{
     FEATURE_COUNT, Features, LONG_CONTEXT, MANY_TOOLS, MEDIUM_CONTEXT, Request, TIGHT_LATENCY_MS,
 };

@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lexicon::{
     GENERIC, GLOBAL_QUANTIFIERS, GLOBAL_WORDS, LOCAL_DETERMINERS, NAMES, NEGATIONS, POLARITY,
-    PROJECT_UNITS, SCOPE_UNITS, STOPWORDS, SYNONYMS,
+    PROJECT_UNITS, SCOPE_UNITS, STOPWORDS, SYNONYMS, UNITS,
 };
 pub use intent::Intent;
 use negation::negation;
@@ -400,25 +400,6 @@ fn show_scope(s: &BTreeSet<Scope>) -> String {
         names.join(" and ")
     }
 }
-
-/// Units of time, size and proportion, each with the forms it is written in.
-const UNITS: &[(&str, &[&str])] = &[
-    (
-        "millisecond",
-        &["millisecond", "milliseconds", "ms", "msec", "msecs"],
-    ),
-    ("second", &["second", "seconds", "sec", "secs", "s"]),
-    ("minute", &["minute", "minutes", "min", "mins"]),
-    ("hour", &["hour", "hours", "hr", "hrs", "h"]),
-    ("day", &["day", "days", "d"]),
-    ("week", &["week", "weeks"]),
-    ("month", &["month", "months"]),
-    ("year", &["year", "years"]),
-    ("kb", &["kb", "kib", "kilobyte", "kilobytes"]),
-    ("mb", &["mb", "mib", "megabyte", "megabytes"]),
-    ("gb", &["gb", "gib", "gigabyte", "gigabytes"]),
-    ("percent", &["percent", "%"]),
-];
 
 /// The unit written right after each number, canonical.
 fn units(toks: &[Tok]) -> BTreeMap<String, BTreeSet<&'static str>> {

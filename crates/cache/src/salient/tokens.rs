@@ -2,7 +2,8 @@
 //! [`Salient::extract`](super::Salient::extract).
 
 use crate::lexicon::{
-    CAPITALISED_NAMES, EXTENSIONS, NAMES, NUMBER_WORDS, PATH_ROOTS, PHRASES, WELL_KNOWN_FILES,
+    CAPITALISED_NAMES, EXTENSIONS, NAMES, NUMBER_WORDS, PATH_ROOTS, PHRASES, UNITS,
+    WELL_KNOWN_FILES,
 };
 
 /// What a token is.
@@ -322,35 +323,26 @@ fn number(t: &str) -> Option<(String, Option<String>)> {
         return None;
     }
     let unit = unit.to_lowercase();
-    // "an 800-line file", "a 3-day window": the number, then its unit as a
-    // word; but `1.2.3-beta` is a version of its own.
-    if body[..end].ends_with('-')
-        && !digits.contains(['.', '-'])
-        && !unit.is_empty()
-        && unit.chars().all(char::is_alphabetic)
-    {
-        return Some((digits, Some(unit)));
+    // After a hyphen: `1.2.3-beta`, `2.0.0-rc1` are pre-releases, versions
+    // of their own; "an 800-line file", "a 3-day window" are the number and
+    // then its unit as a word.
+    if body[..end].ends_with('-') && !unit.is_empty() {
+        if digits.contains('.') && unit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+            return Some((format!("{digits}-{unit}"), None));
+        }
+        if !digits.contains('-') && unit.chars().all(char::is_alphabetic) {
+            return Some((digits, Some(unit)));
+        }
     }
-    // `1.2.3-beta`, `2.0.0-rc1`: a pre-release is a version of its own.
-    if body[..end].ends_with('-')
-        && digits.contains('.')
-        && !unit.is_empty()
-        && unit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+    if let Some((canonical, _)) = UNITS
+        .iter()
+        .find(|(_, forms)| forms.contains(&unit.as_str()))
     {
-        return Some((format!("{digits}-{unit}"), None));
+        return Some((digits, Some((*canonical).to_owned())));
     }
     let unit = match unit.as_str() {
         // `3.10+`: "3.10 or newer" names the same version.
         "" | "st" | "nd" | "rd" | "th" | "+" => None,
-        "s" | "sec" | "secs" => Some("second"),
-        "ms" => Some("millisecond"),
-        "min" | "mins" => Some("minute"),
-        "h" | "hr" | "hrs" => Some("hour"),
-        "d" => Some("day"),
-        "%" => Some("percent"),
-        "kb" | "kib" => Some("kb"),
-        "mb" | "mib" => Some("mb"),
-        "gb" | "gib" => Some("gb"),
         "x" => Some("times"),
         "px" => Some("px"),
         "k" => Some("thousand"),

@@ -61,7 +61,7 @@ fn labelled(name: &str) -> Vec<Labelled> {
 /// The held-out sets: written blind (by someone who saw neither the
 /// exemplars nor any other set), about half of each worded to mislead a
 /// keyword matcher, and never learned from (the other labelled sets are;
-/// see `distiq_router::TRAINING_SETS`). Prompts that turned out to be near
+/// see `TRAINING_SETS` in src/exemplars.rs). Prompts that turned out to be near
 /// copies of training prompts (the helpers who write these sets repeat
 /// each other) were dropped before measuring.
 ///
